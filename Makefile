@@ -1,0 +1,34 @@
+# The README's two commands: `make dashboards` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DASHCTL := $(VENV)/bin/dashctl
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: dashboards test lint prometheus bench demo stack clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+## Build every dashboard into build/dashboards/<folder>/<uid>.json
+dashboards: $(STAMP)
+	$(DASHCTL) build
+
+## Install Debian's Prometheus (for the query tests) when it is missing
+prometheus:
+	@command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus package"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+
+## Lint the dashboards and the code
+lint: $(STAMP)
+	$(VENV)/bin/ruff check panels dashboards dashctl scripts tests
+
+## The whole test suite (installs Prometheus if missing)
+test: $(STAMP) prometheus lint
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+clean:
+	rm -rf build $(VENV)

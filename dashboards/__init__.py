@@ -1,0 +1,1 @@
+"""The shipped dashboards: one module per dashboard, each defining `dashboard(settings)`."""

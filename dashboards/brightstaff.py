@@ -1,0 +1,32 @@
+"""Brightstaff (Plano dataplane): the 15 panels of the upstream overview, each improved,
+plus the newer metrics it had no panel for. Same uid: replaces the upstream one in place."""
+
+from panels import kit
+from panels import plano as p
+from panels import variables as v
+
+
+def dashboard(s):
+    return kit.board(
+        s, uid="brightstaff", title="Brightstaff (Plano dataplane)", folder=s.plano_folder,
+        desc="Plano's brightstaff dataplane at a glance: HTTP RED, LLM upstreams, routing, process and Envoy link.",
+        variables=(v.instance(p.BUILD_INFO), v.provider(p.UPSTREAM), v.model(p.UPSTREAM)),
+        tags=("plano", "brightstaff"), links=[kit.dashboard_link("Plano", ["plano"])],
+        rows=[
+            kit.row("HTTP RED",
+                    p.http_rate_by_handler(s), p.http_error_ratio_stat(s, "5xx", w=12),
+                    p.http_duration(s), p.in_flight(s, w=24)),
+            kit.row("LLM upstream",
+                    p.upstream_latency(s, qs=(0.95,), title="LLM upstream p95 by provider / model"),
+                    p.upstream_errors(s),
+                    p.ttft(s, qs=(0.95,), title="Time to first token p95 (streaming)"),
+                    p.tokens_rate(s),
+                    p.usage_missing(s), p.prompt_cache_hit_ratio(s)),
+            kit.row("Routing service",
+                    p.model_selection(s), p.fallback_ratio(s),
+                    p.decision_latency(s), p.session_cache_hit_stat(s), p.routing_outcomes(s),
+                    p.session_switch(s), p.router_skips(s)),
+            kit.row("Process & Envoy link",
+                    p.envoy_link(s), p.process_rss_cpu(s), p.build_version(s, w=12), p.process_uptime(s, w=12)),
+        ],
+    )

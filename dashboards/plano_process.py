@@ -1,0 +1,20 @@
+"""Plano - Process & Envoy: the brightstaff process and the Envoy traffic in front of it."""
+
+from panels import kit
+from panels import plano as p
+from panels import variables as v
+
+
+def dashboard(s):
+    return kit.board(
+        s, uid="plano-process", title="Plano - Process & Envoy", folder=s.plano_folder,
+        desc="The brightstaff process (memory, CPU, file descriptors, threads, uptime, build) and the "
+             "requests Envoy sends it.",
+        variables=(v.instance(p.BUILD_INFO),), tags=("plano", "brightstaff"),
+        links=[kit.dashboard_link("Plano", ["plano"])],
+        rows=[
+            kit.row("Build", p.build_version(s, w=16), p.process_uptime(s)),
+            kit.row("Resources", p.process_memory(s), p.process_cpu(s), p.process_fds(s), p.process_threads(s)),
+            kit.row("Envoy → brightstaff", p.envoy_link(s), p.envoy_response_classes(s)),
+        ],
+    )

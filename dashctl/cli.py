@@ -1,0 +1,81 @@
+"""The `dashctl` command line. Subcommands live in dashctl/commands/ and load only when used.
+
+Errors become one clear line on stderr and an exit code (0 ok, 1 findings, 2 bad input or
+config, 3 remote failure); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from dashctl.context import App
+from dashctl.errors import DashctlError
+
+COMMANDS = {
+    "build": "dashctl.commands.build",
+    "list": "dashctl.commands.listing",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when it runs (or when help lists it)."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        module = COMMANDS.get(name)
+        return importlib.import_module(module).command if module else None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="Settings file (default: ./dashctl.toml when it exists).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Override one setting (repeatable), e.g. --set brightstaff_job=plano.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for more).")
+@click.pass_context
+def cli(ctx, config, assignments, debug, verbose):
+    """Dashboards as code for LLM gateways: build Grafana JSON from Python modules,
+    check it, and deliver it (push to the Grafana API or write a provisioning directory).
+
+    Settings come from defaults, then dashctl.toml [settings], then DASHCTL_<NAME>
+    environment variables, then --set flags.
+    """
+    ctx.obj = App(config=config, assignments=assignments, debug=debug, verbose=verbose)
+
+
+def main(argv=None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rv = cli.main(args=argv, prog_name="dashctl", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except click.exceptions.Abort:
+        click.echo("dashctl: aborted", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except DashctlError as exc:
+        if debug:
+            raise
+        click.echo(f"dashctl: error: {exc.one_line()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("dashctl: interrupted", err=True)
+        return 130
+    except Exception as exc:  # a bug of ours: still one line unless --debug
+        if debug:
+            raise
+        click.echo(f"dashctl: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""`dashctl build`: compile every dashboard into build/dashboards/<folder>/<uid>.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dashctl import discover
+from dashctl.build import build
+from dashctl.context import pass_app
+from dashctl.errors import BuildFailed, FindingsError
+from dashctl.writer import out_of_date, owned, write_tree
+
+DEFAULT_OUT = "build/dashboards"
+
+
+@click.command("build")
+@click.option("--out", "out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+              help="Directory to write <folder>/<uid>.json into.")
+@click.option("--only", "only", multiple=True, metavar="UID", help="Build only this dashboard (repeatable).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 and list the files that are out of date (for CI).")
+@click.option("--module", "modules", multiple=True, metavar="PKG.MOD",
+              help="Also build the dashboards of this importable module (repeatable).")
+@pass_app
+def command(app, out, only, check, modules):
+    """Compile the dashboards to Grafana JSON files (bare dashboard models, as file
+    provisioning reads them). Files whose bytes are unchanged are not rewritten; files of
+    dashboards that no longer exist are removed. A broken module is reported in one line
+    and the others still build; the exit code is then 2.
+    """
+    settings = app.settings()
+    report = build(settings, discover.all_modules(tuple(modules)), only=only)
+    files = {d.path: d.data for d in report.dashboards}
+    # a module that failed may have built any uid: keep every earlier file, prune nothing new
+    keep = owned(Path(out)) - set(files) if report.errors else set()
+    for err in report.errors:
+        click.echo(f"dashctl: error: {err.one_line()}", err=True)
+    if check:
+        stale = out_of_date(out, files, keep=keep)
+        for line in stale:
+            click.echo(f"out of date: {out}/{line}")
+        if not stale:
+            click.echo(f"{len(files)} dashboard(s) up to date in {out}")
+    else:
+        res = write_tree(out, files, prune=not only, keep=keep)
+        for rel in res.written:
+            app.log(f"wrote {out}/{rel}")
+        for rel in res.removed:
+            app.log(f"removed {out}/{rel}")
+        click.echo(f"{len(files)} dashboard(s): {len(res.written)} written, {len(res.unchanged)} unchanged, "
+                   f"{len(res.removed)} removed -> {out}")
+    if report.errors:
+        raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
+    if check and stale:
+        raise FindingsError(f"{len(stale)} file(s) out of date: run `dashctl build`")
+    return 0

@@ -1,0 +1,33 @@
+"""What every subcommand shares: the settings (loaded once, lazily) and output verbosity."""
+
+from __future__ import annotations
+
+import click
+
+from dashctl.errors import ConfigError
+from panels.settings import SettingsError, load_settings, parse_assignments
+
+
+class App:
+    def __init__(self, config=None, assignments=(), debug=False, verbose=0, overrides=None):
+        self.config, self.assignments, self.debug, self.verbose = config, tuple(assignments), debug, verbose
+        self.overrides = dict(overrides or {})
+        self._settings = None
+
+    def settings(self, **flags):
+        """Defaults <- dashctl.toml <- env <- --set <- explicit flags of the subcommand."""
+        if self._settings is None or flags:
+            try:
+                over = parse_assignments(self.assignments)
+                over.update({k: v for k, v in flags.items() if v is not None})
+                self._settings = load_settings(self.config, overrides=over)
+            except SettingsError as exc:
+                raise ConfigError(str(exc)) from None
+        return self._settings
+
+    def log(self, message: str, level: int = 1) -> None:
+        if self.verbose >= level:
+            click.echo(message, err=True)
+
+
+pass_app = click.make_pass_decorator(App)

@@ -1,0 +1,87 @@
+"""Where dashboards come from: this repo's `dashboards/` package, installed packages that
+declare the entry-point group `dashctl.dashboards`, and modules named with `--module`.
+
+A dashboard module defines `dashboard(settings) -> Board` (or `dashboards(settings) -> [Board]`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import pkgutil
+import sys
+import traceback
+from typing import Callable
+
+import attrs
+
+from dashctl.errors import BuildError
+
+ENTRY_POINT_GROUP = "dashctl.dashboards"
+SHIPPED_PACKAGE = "dashboards"
+
+
+@attrs.frozen
+class DashboardModule:
+    """An importable module that declares dashboards; `origin` says where it was found."""
+
+    name: str
+    origin: str = "shipped"  # shipped | entry point <dist> | --module
+
+
+def shipped() -> list[DashboardModule]:
+    pkg = importlib.import_module(SHIPPED_PACKAGE)
+    return [DashboardModule(f"{SHIPPED_PACKAGE}.{m.name}")
+            for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
+            if not m.name.startswith("_")]
+
+
+def from_entry_points() -> list[DashboardModule]:
+    out = []
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = ep.dist.name if ep.dist else "?"
+        out.append(DashboardModule(ep.value.split(":")[0], f"entry point {ep.name} of {dist}"))
+    return out
+
+
+def all_modules(extra: tuple[str, ...] = (), entry_points: bool = True) -> list[DashboardModule]:
+    mods = shipped() + (from_entry_points() if entry_points else [])
+    mods += [DashboardModule(m, "--module") for m in extra]
+    seen, out = set(), []
+    for m in mods:
+        if m.name not in seen:
+            seen.add(m.name)
+            out.append(m)
+    return out
+
+
+def load(module: DashboardModule, reload: bool = False) -> Callable:
+    """Import a module and return its builder; any failure is one BuildError naming it."""
+    try:
+        if reload and module.name in sys.modules:
+            mod = importlib.reload(sys.modules[module.name])
+        else:
+            mod = importlib.import_module(module.name)
+    except SyntaxError as exc:
+        where = f"{exc.filename}:{exc.lineno}" if exc.filename else module.name
+        raise BuildError(f"syntax error at {where}: {exc.msg}", dashboard=module.name) from exc
+    except ModuleNotFoundError as exc:
+        raise BuildError(f"cannot import: {exc}", dashboard=module.name) from exc
+    except Exception as exc:  # any error while importing user code
+        raise BuildError(f"import failed: {_describe(exc)}", dashboard=module.name) from exc
+    fn = getattr(mod, "dashboards", None) or getattr(mod, "dashboard", None)
+    if not callable(fn):
+        raise BuildError("defines neither dashboard(settings) nor dashboards(settings)", dashboard=module.name)
+    return fn
+
+
+def _describe(exc: BaseException) -> str:
+    """`ValueError: text (file.py:12)`: the innermost frame of user code."""
+    tb = traceback.extract_tb(exc.__traceback__)
+    frame = next((f for f in reversed(tb) if "site-packages" not in f.filename and "importlib" not in f.filename),
+                 None)
+    where = f" ({frame.filename}:{frame.lineno})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+describe = _describe

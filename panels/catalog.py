@@ -1,0 +1,296 @@
+"""The metric catalog: every metric of shared/docs/metrics-reference.md as validated data.
+
+Dashboards, lint, the traffic simulator and the tests all read this one table. A query
+names a `Metric` object from here, never a bare string; compile checks each query's
+metrics and labels against the registered catalog and names the dashboard and panel at
+fault when one is unknown.
+
+Another repo declares its own source with `register(Source(...))` (see README).
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+from attrs.validators import deep_iterable, in_, instance_of, matches_re
+
+KINDS = ("counter", "gauge", "histogram")
+SCRAPE_LABELS = ("job", "instance")  # added by Prometheus to every series
+
+_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+
+
+class CatalogError(ValueError):
+    """A metric or label that the catalog does not know."""
+
+
+def _labels_tuple(value) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _values_map(value) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    items = value.items() if isinstance(value, dict) else value
+    return tuple(sorted((k, tuple(v)) for k, v in items))
+
+
+@attrs.frozen
+class Metric:
+    """One metric family as Prometheus exposes it.
+
+    `name` is the family name: a counter's series is `name` itself (they end in
+    `_total`), a histogram's series are `name_bucket`, `name_sum`, `name_count`.
+    """
+
+    name: str = attrs.field(validator=matches_re(_NAME))
+    kind: str = attrs.field(validator=in_(KINDS))
+    source: str = attrs.field(validator=instance_of(str))
+    unit: str = attrs.field(validator=instance_of(str))  # a Grafana unit id: s, ms, bytes, short, ...
+    help: str = attrs.field(validator=instance_of(str))
+    labels: tuple[str, ...] = attrs.field(
+        default=(), converter=_labels_tuple, validator=deep_iterable(matches_re(_LABEL))
+    )
+    values: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_values_map)
+    buckets: tuple[float, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self):
+        unknown = [k for k, _ in self.values if k not in self.labels]
+        if unknown:
+            raise CatalogError(f"metric {self.name}: known values given for labels it lacks: {unknown}")
+        if self.kind == "histogram" and not self.buckets:
+            raise CatalogError(f"histogram {self.name} needs its buckets")
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Labels a query may name: the metric's own, the scrape labels, and `le` on buckets."""
+        extra = ("le",) if self.kind == "histogram" else ()
+        return self.labels + SCRAPE_LABELS + extra
+
+    def known(self, label: str) -> tuple[str, ...]:
+        """Known values of one label ((), when free-form)."""
+        return dict(self.values).get(label, ())
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """The series names Prometheus stores for this family."""
+        if self.kind == "histogram":
+            return (f"{self.name}_bucket", f"{self.name}_sum", f"{self.name}_count")
+        return (self.name,)
+
+
+@attrs.frozen
+class Source:
+    """A metric source: one emitter, scraped as one job (its selector is a setting)."""
+
+    name: str = attrs.field(validator=matches_re(r"^[a-z][a-z0-9_]*$"))
+    help: str = attrs.field(validator=instance_of(str))
+    metrics: tuple[Metric, ...] = attrs.field(converter=tuple)
+
+    def __attrs_post_init__(self):
+        for m in self.metrics:
+            if m.source != self.name:
+                raise CatalogError(f"metric {m.name} says source {m.source!r}, declared in {self.name!r}")
+
+
+class Catalog:
+    """Sources and metrics by name. Lookups raise CatalogError naming what is missing."""
+
+    def __init__(self, sources=()):
+        self._sources: dict[str, Source] = {}
+        self._metrics: dict[str, Metric] = {}
+        self._series: dict[str, Metric] = {}
+        for s in sources:
+            self.register(s)
+
+    def register(self, source: Source) -> Source:
+        if source.name in self._sources and self._sources[source.name] != source:
+            raise CatalogError(f"source {source.name!r} is declared twice")
+        for m in source.metrics:
+            have = self._metrics.get(m.name)
+            if have is not None and have != m:
+                raise CatalogError(f"metric {m.name} is declared twice ({have.source}, {m.source})")
+        self._sources[source.name] = source
+        for m in source.metrics:
+            self._metrics[m.name] = m
+            for s in m.series:
+                self._series[s] = m
+        return source
+
+    def metric(self, name: str) -> Metric:
+        try:
+            return self._metrics[name]
+        except KeyError:
+            raise CatalogError(f"unknown metric {name!r}: not in the metric catalog") from None
+
+    def by_series(self, series: str) -> Metric | None:
+        """The family a stored series name belongs to (`x_bucket` -> x), or None."""
+        return self._series.get(series)
+
+    def knows(self, metric: Metric) -> bool:
+        return self._metrics.get(metric.name) == metric
+
+    def source(self, name: str) -> Source:
+        try:
+            return self._sources[name]
+        except KeyError:
+            raise CatalogError(f"unknown source {name!r}") from None
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(self._sources.values())
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return tuple(self._metrics.values())
+
+
+def _m(name, kind, source, unit, help, labels=(), values=None, buckets=()):
+    return Metric(name, kind, source, unit, help, labels, values or {}, buckets)
+
+
+# --- label values, from metrics-reference.md ------------------------------------------------
+HANDLERS = ("agent_chat", "routing_decision", "llm_chat", "function_calling", "list_models",
+            "cors_preflight", "not_found")
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "OTHER")
+STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx", "other")
+UPSTREAM_STATUS_CLASSES = STATUS_CLASSES + ("error",)
+ERROR_CLASSES = ("none", "timeout", "connect", "parse", "other", "stream")
+TOKEN_KINDS = ("prompt", "completion", "cache_read", "cache_write")
+
+HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+LLM_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+ROUTER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+SPAN_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+OTEL_BUCKETS_MS = (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000)
+ENVOY_BUCKETS_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
+
+B = "brightstaff"
+BRIGHTSTAFF = Source(B, "Plano's dataplane, Prometheus endpoint :9092/metrics", [
+    _m("brightstaff_http_requests_total", "counter", B, "reqps", "HTTP requests served",
+       ("handler", "method", "status_class"),
+       {"handler": HANDLERS, "method": METHODS, "status_class": STATUS_CLASSES}),
+    _m("brightstaff_http_request_duration_seconds", "histogram", B, "s", "HTTP request duration",
+       ("handler",), {"handler": HANDLERS}, HTTP_BUCKETS),
+    _m("brightstaff_http_in_flight_requests", "gauge", B, "short", "HTTP requests in flight",
+       ("handler",), {"handler": HANDLERS}),
+    _m("brightstaff_llm_upstream_requests_total", "counter", B, "reqps", "requests to LLM upstreams",
+       ("provider", "model", "status_class", "error_class"),
+       {"status_class": UPSTREAM_STATUS_CLASSES, "error_class": ERROR_CLASSES}),
+    _m("brightstaff_llm_upstream_duration_seconds", "histogram", B, "s", "LLM upstream request duration",
+       ("provider", "model"), None, LLM_BUCKETS),
+    _m("brightstaff_llm_time_to_first_token_seconds", "histogram", B, "s",
+       "time to first token (streaming requests only)", ("provider", "model"), None, LLM_BUCKETS),
+    _m("brightstaff_llm_tokens_total", "counter", B, "short", "LLM tokens, incremented by token count",
+       ("provider", "model", "kind"), {"kind": TOKEN_KINDS}),
+    _m("brightstaff_llm_tokens_usage_missing_total", "counter", B, "short",
+       "LLM responses that carried no token usage", ("provider", "model")),
+    _m("brightstaff_router_decisions_total", "counter", B, "short", "routing decisions",
+       ("route", "selected_model", "fallback"),
+       {"route": ("agent", "routing", "llm"), "fallback": ("true", "false")}),
+    _m("brightstaff_router_decision_duration_seconds", "histogram", B, "s", "routing decision duration",
+       ("route",), {"route": ("agent", "routing", "llm")}, ROUTER_BUCKETS),
+    _m("brightstaff_routing_service_requests_total", "counter", B, "reqps", "/routing/* requests by outcome",
+       ("outcome",), {"outcome": ("decision_served", "no_candidates", "policy_error")}),
+    _m("brightstaff_session_cache_events_total", "counter", B, "short", "session cache lookups and writes",
+       ("outcome",), {"outcome": ("hit", "miss", "error", "store", "store_error")}),
+    _m("brightstaff_prompt_cache_requests_total", "counter", B, "short", "prompt cache lookups",
+       ("provider", "model", "outcome"), {"outcome": ("hit", "miss")}),
+    _m("brightstaff_session_switch_decisions_total", "counter", B, "short", "session model-switch decisions",
+       ("decision", "reason"),
+       {"decision": ("allowed", "retained"),
+        "reason": ("same_anchor", "free", "within_cap", "over_cap", "no_pricing")}),
+    _m("brightstaff_router_skips_total", "counter", B, "short", "router skips by reason", ("reason",)),
+    _m("brightstaff_build_info", "gauge", B, "short", "build information, always 1", ("version", "git_sha")),
+    _m("process_resident_memory_bytes", "gauge", B, "bytes", "resident memory"),
+    _m("process_virtual_memory_bytes", "gauge", B, "bytes", "virtual memory"),
+    _m("process_open_fds", "gauge", B, "short", "open file descriptors"),
+    _m("process_max_fds", "gauge", B, "short", "file descriptor limit"),
+    _m("process_threads", "gauge", B, "short", "OS threads"),
+    _m("process_start_time_seconds", "gauge", B, "dateTimeAsIso", "process start time, unix seconds"),
+    _m("process_cpu_seconds_total", "counter", B, "percentunit", "CPU time consumed"),
+])
+
+E = "envoy"
+ENVOY = Source(E, "Plano's Envoy, admin :9901/stats?format=prometheus", [
+    _m("envoy_cluster_upstream_rq_total", "counter", E, "reqps", "requests Envoy sent upstream",
+       ("envoy_cluster_name",)),
+    _m("envoy_cluster_upstream_rq_xx", "counter", E, "reqps", "upstream responses by class",
+       ("envoy_cluster_name", "envoy_response_code_class"),
+       {"envoy_response_code_class": ("1", "2", "3", "4", "5")}),
+    _m("envoy_cluster_upstream_rq_time", "histogram", E, "ms", "upstream request time",
+       ("envoy_cluster_name",), None, ENVOY_BUCKETS_MS),
+    _m("ratelimited_rq", "counter", E, "reqps", "requests the LLM filter rate-limited (Envoy >= 1.20)"),
+    _m("envoy_wasmcustom_ratelimited_rq", "counter", E, "reqps", "rate-limited requests, older Envoy name"),
+    _m("active_http_calls", "gauge", E, "short", "LLM filter HTTP calls in flight"),
+    _m("time_to_first_token", "histogram", E, "ms", "time to first token", (), None, ENVOY_BUCKETS_MS),
+    _m("time_per_output_token", "histogram", E, "ms", "time per output token", (), None, ENVOY_BUCKETS_MS),
+    _m("request_latency", "histogram", E, "ms", "LLM request latency", (), None, ENVOY_BUCKETS_MS),
+    _m("tokens_per_second", "histogram", E, "short", "output tokens per second", (), None,
+       (1, 5, 10, 25, 50, 100, 250, 500, 1000)),
+    _m("input_sequence_length", "histogram", E, "short", "prompt tokens per request", (), None,
+       (10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)),
+    _m("output_sequence_length", "histogram", E, "short", "completion tokens per request", (), None,
+       (10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)),
+])
+
+SPAN_LABELS = ("service_name", "span_name", "span_kind", "status_code", "llm_model", "agent_id",
+               "selection_listener", "http_method", "http_status_code")
+SPAN_VALUES = {
+    "status_code": ("STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"),
+    "service_name": ("plano(inbound)", "plano(routing)", "plano(orchestrator)", "plano(handoff)",
+                     "plano(filter)", "plano(agent)", "plano(llm)"),
+}
+
+
+def spanmetrics_source(namespace: str = "") -> Source:
+    """The spanmetrics connector's metrics; their names depend on the collector's namespace.
+
+    "" -> calls_total (collector before v0.109); "traces_span_metrics" ->
+    traces_span_metrics_calls_total (v0.109 and later).
+    """
+    prefix = f"{namespace}_" if namespace else ""
+    S = "spanmetrics"
+    return Source(S, "OpenTelemetry collector spanmetrics connector", [
+        _m(f"{prefix}calls_total", "counter", S, "reqps", "spans (calls)", SPAN_LABELS, SPAN_VALUES),
+        _m(f"{prefix}duration_milliseconds", "histogram", S, "ms", "span duration", SPAN_LABELS,
+           SPAN_VALUES, SPAN_BUCKETS_MS),
+    ])
+
+
+L = "llm"
+_LLM = ("model", "provider", "service_name")
+LLM = Source(L, "LLM instrumentation SDK, OpenTelemetry meter, :9464/metrics", [
+    _m("llm_tokens_total", "counter", L, "short", "tokens, incremented by token count",
+       _LLM + ("token_type",), {"token_type": ("prompt", "completion")}),
+    _m("llm_cost_usd_micro_total", "counter", L, "short", "cost in micro-USD (divide by 1e6)", _LLM),
+    _m("llm_latency_ms_total", "histogram", L, "ms", "end-to-end call latency", _LLM, None, OTEL_BUCKETS_MS),
+    _m("llm_latency_ms_ttft", "histogram", L, "ms", "time to first token (streaming calls)", _LLM, None,
+       OTEL_BUCKETS_MS),
+    _m("llm_pii_detected_total", "counter", L, "short", "PII detections", ("service_name",)),
+    _m("llm_injection_attempts_total", "counter", L, "short", "prompt-injection attempts", ("service_name",)),
+    _m("llm_finish_reason_total", "counter", L, "short", "calls by finish reason", _LLM + ("finish_reason",),
+       {"finish_reason": ("stop", "length", "content_filter", "tool_calls")}),
+    _m("llm_spans_total", "counter", L, "short", "LLM calls", _LLM + ("status", "has_retries"),
+       {"status": ("success", "error"), "has_retries": ("true", "false")}),
+])
+
+
+_EXTRA: list[Source] = []
+
+
+def register(source: Source) -> Source:
+    """Declare another metric source (another repo's exporter) for every catalog built after."""
+    Catalog([*_EXTRA, source])  # validates: no metric declared twice among extras
+    if source not in _EXTRA:
+        _EXTRA.append(source)
+    return source
+
+
+def default_catalog(spanmetrics_namespace: str = "") -> Catalog:
+    """The four shipped sources (spanmetrics under the given namespace), plus registered ones."""
+    return Catalog([BRIGHTSTAFF, ENVOY, spanmetrics_source(spanmetrics_namespace), LLM, *_EXTRA])
+
+
+def is_valid_metric_name(name: str) -> bool:
+    return re.match(_NAME, name) is not None

@@ -1,0 +1,228 @@
+"""Panel factories on top of grafanalib's classes: a dashboard module reads like the dashboard.
+
+Every factory returns a new object, takes the unit and a description (what the panel
+shows and how to read it) and a size on the 24-column grid; compile places panels,
+numbers them and turns them into modern Grafana JSON. Queries are `panels.queries`
+expressions wrapped by `target()`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import attr
+import grafanalib.core as g
+
+from panels import queries as q
+from panels.catalog import Metric
+from panels.variables import Var
+
+GREEN, YELLOW, ORANGE, RED, BLUE = "green", "yellow", "orange", "red", "blue"
+
+# colours by meaning, applied with overrides where a series has one
+STATUS_COLORS = {"2xx": GREEN, "3xx": BLUE, "4xx": ORANGE, "5xx": RED, "error": "dark-red",
+                 "success": GREEN, "hit": GREEN, "miss": ORANGE}
+
+
+@attr.s
+class QueryTarget(g.Target):
+    """A grafanalib Target whose expression is a queries.Expr, rendered by compile."""
+
+    query = attr.ib(default=None)
+
+    def to_json_data(self):  # grafanalib's own encoder path (used by the benchmark baseline)
+        data = super().to_json_data()
+        data["expr"] = self.query.render(q.Context()) if self.query is not None else self.expr
+        return data
+
+
+@attr.s
+class Board(g.Dashboard):
+    """A grafanalib Dashboard plus what we need to place it: folder, variables, lint exceptions."""
+
+    folder = attr.ib(default="General")
+    variables = attr.ib(default=())  # tuple[Var, ...], after `datasource`
+    lint_exceptions = attr.ib(default=())  # ((panel title, rule, reason), ...)
+
+
+def target(expr: q.Expr, legend: str = "", instant: bool = False, table: bool = False) -> QueryTarget:
+    """One query of a panel; legend names the series (`{{model}}`)."""
+    if not isinstance(expr, q.Expr):
+        raise TypeError(f"target needs a queries expression, not {type(expr).__name__}: build it from the catalog")
+    return QueryTarget(query=expr, legendFormat=legend, instant=instant, format="table" if table else "time_series")
+
+
+def quantile_targets(metric: Metric, by: Sequence[str] = (), qs: Iterable[float] = (0.5, 0.95, 0.99),
+                     legend: str = "", **matchers) -> list[QueryTarget]:
+    """p50/p95/p99 (or any) of a histogram, one target each, legends `p95 {{model}}`."""
+    legend = legend or " ".join(f"{{{{{b}}}}}" for b in by)
+    return [target(q.histogram_quantile(x, metric, by, **matchers), f"{q.quantile_label(x)} {legend}".strip())
+            for x in qs]
+
+
+def _flat(targets) -> list[QueryTarget]:
+    out = []
+    for t in targets:
+        out.extend(_flat(t) if isinstance(t, (list, tuple)) else [t])
+    return out
+
+
+def _grid(w: int, h: int) -> g.GridPos:
+    if not 1 <= w <= 24:
+        raise ValueError(f"panel width {w} is outside 1..24")
+    return g.GridPos(h=h, w=w, x=0, y=0)
+
+
+def _thresholds(steps) -> dict:
+    """((None, "green"), (0.05, "red")) -> Grafana's thresholds object."""
+    steps = steps or ((None, GREEN),)
+    return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+
+
+def _defaults(unit: str, thresholds=None, min=None, max=None, decimals=None, color: str | None = None) -> dict:
+    d = {"unit": unit, "thresholds": _thresholds(thresholds)}
+    if min is not None:
+        d["min"] = min
+    if max is not None:
+        d["max"] = max
+    if decimals is not None:
+        d["decimals"] = decimals
+    if color:
+        d["color"] = {"mode": color}
+    return d
+
+
+def _overrides(colors: dict | None, right: dict | None = None) -> list:
+    """Fixed colours by series name; `right` puts named series on a right axis with their own unit."""
+    out = [{"matcher": {"id": "byName", "options": name},
+            "properties": [{"id": "color", "value": {"fixedColor": c, "mode": "fixed"}}]}
+           for name, c in sorted((colors or {}).items())]
+    out += [{"matcher": {"id": "byName", "options": name},
+             "properties": [{"id": "unit", "value": unit}, {"id": "custom.axisPlacement", "value": "right"}]}
+            for name, unit in sorted((right or {}).items())]
+    return out
+
+
+def timeseries(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8,
+               stack: bool = False, bars: bool = False, min=None, max=None, thresholds=None,
+               colors: dict | None = None, legend_calcs: Sequence[str] = ("mean", "max", "lastNotNull"),
+               decimals=None, right: dict | None = None) -> g.TimeSeries:
+    """A time series; `stack` stacks series (shares of a whole), `bars` draws bars,
+    `right` maps series names to a unit drawn on a right-hand axis."""
+    return g.TimeSeries(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
+        fillOpacity=60 if stack else 10, stacking={"mode": "normal", "group": "A"} if stack else {"mode": "none"},
+        drawStyle="bars" if bars else "line", lineWidth=1, showPoints="never", spanNulls=False,
+        legendDisplayMode="table" if legend_calcs else "list", legendPlacement="bottom",
+        legendCalcs=list(legend_calcs), tooltipMode="multi", tooltipSort="desc",
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals),
+                                   "overrides": _overrides(colors, right)}},
+    )
+
+
+def stat(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 4, thresholds=None,
+         calc: str = "lastNotNull", graph: bool = True, color_mode: str = "value", decimals=None,
+         min=None, max=None, text_mode: str = "auto") -> g.Stat:
+    """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...)."""
+    return g.Stat(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
+        reduceCalc=calc, graphMode="area" if graph else "none", colorMode=color_mode, textMode=text_mode,
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals,
+                                                         "thresholds" if thresholds else None)}},
+    )
+
+
+def gauge(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 6, min=0, max=1,
+          thresholds=None, calc: str = "lastNotNull") -> g.GaugePanel:
+    """A gauge between min and max, coloured by thresholds."""
+    return g.GaugePanel(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None, "thresholds")},
+                   "options": {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
+                               "showThresholdLabels": False, "showThresholdMarkers": True,
+                               "orientation": "auto"}},
+    )
+
+
+def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8, horizontal: bool = True,
+             calc: str = "lastNotNull", thresholds=None, min=0, max=None) -> g.BarGauge:
+    """Bars per series (a ranking or a distribution), reduced over the range by `calc`."""
+    return g.BarGauge(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
+        orientation="horizontal" if horizontal else "vertical", displayMode="gradient",
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None, "palette-classic")},
+                   "options": {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
+                               "displayMode": "gradient", "showUnfilled": True, "valueMode": "color",
+                               "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16,
+                               "minVizWidth": 8, "maxVizHeight": 300}},
+    )
+
+
+def piechart(title: str, *targets, unit: str, desc: str, w: int = 8, h: int = 8, donut: bool = True,
+             calc: str = "lastNotNull") -> g.PieChartv2:
+    """Shares of a whole; `donut` draws a ring."""
+    return g.PieChartv2(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
+        pieType="donut" if donut else "pie", reduceOptionsCalcs=[calc], legendDisplayMode="table",
+        legendPlacement="right", legendValues=["value", "percent"], tooltipMode="single",
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, None, None, None, None, "palette-classic")}},
+    )
+
+
+def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8,
+             horizontal: bool = False) -> g.BarChart:
+    """Bars for instant values by a label: one group per label value (use instant, table targets)."""
+    return g.BarChart(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h),
+        orientation="horizontal" if horizontal else "auto", showValue="auto", xTickLabelRotation=0,
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, None, None, None, None, "palette-classic")},
+                   "transformations": [{"id": "joinByField", "options": {"mode": "outer"}}]},
+    )
+
+
+def table(title: str, *targets, unit: str, desc: str, w: int = 24, h: int = 8,
+          columns: dict | None = None, sort_by: str | None = None, hide: Sequence[str] = ("Time",)) -> g.Table:
+    """A table of instant values; targets should be instant table queries.
+
+    `columns` renames fields ({"Value": "USD"}); `hide` drops fields; `sort_by` sorts descending.
+    """
+    organize = {"id": "organize", "options": {"excludeByName": {k: True for k in hide},
+                                              "renameByName": dict(columns or {})}}
+    return g.Table(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
+        showHeader=True, filterable=False,
+        sortBy=[{"displayName": sort_by, "desc": True}] if sort_by else [],
+        extraJson={"fieldConfig": {"defaults": _defaults(unit)},
+                   "transformations": [{"id": "merge", "options": {}}, organize],
+                   "options": {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"],
+                                                              "fields": "", "countRows": False}}},
+    )
+
+
+def text(title: str, content: str, w: int = 24, h: int = 3, desc: str = "") -> g.Text:
+    """Markdown text (a note, a version label)."""
+    return g.Text(title=title, content=content, mode="markdown", gridPos=_grid(w, h), description=desc or title)
+
+
+def row(title: str, *panels, collapsed: bool = False) -> g.RowPanel:
+    """A row header; its panels follow it on the grid (inside it when collapsed)."""
+    return g.RowPanel(title=title, panels=list(panels), collapsed=collapsed, gridPos=_grid(24, 1))
+
+
+def board(settings, *, uid: str, title: str, folder: str, desc: str, rows: Sequence[g.RowPanel],
+          variables: Sequence[Var] = (), tags: Sequence[str] = (), links: Sequence[dict] = (),
+          lint_exceptions: Sequence[tuple[str, str, str]] = ()) -> Board:
+    """A dashboard: rows in screen order; `variables` after the implicit `datasource` variable."""
+    return Board(
+        uid=uid, title=f"{settings.title_prefix}{title}", description=desc, folder=folder,
+        variables=tuple(variables), panels=list(rows), tags=sorted({*settings.tags, *tags}),
+        links=list(links), refresh=settings.refresh, time=g.Time(settings.time_from, "now"),
+        graphTooltip=1, timezone="browser", lint_exceptions=tuple(lint_exceptions),
+    )
+
+
+def dashboard_link(title: str, tags: Sequence[str]) -> dict:
+    """A dropdown of the dashboards that carry these tags, keeping time range and variables."""
+    return {"asDropdown": True, "includeVars": True, "keepTime": True, "tags": list(tags),
+            "title": title, "type": "dashboards", "icon": "external link", "targetBlank": False,
+            "tooltip": "", "url": ""}

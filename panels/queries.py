@@ -1,0 +1,316 @@
+"""PromQL as small immutable expressions built from catalog metrics.
+
+An expression is rendered late, by compile, against a `Context` (the settings and the
+dashboard's variables): each selector then gets its source's `job` matcher and a
+`label=~"$var"` matcher for every dashboard variable whose label the metric carries.
+So a query is written once and binds to whatever variables the dashboard has.
+
+`refs()` lists every (metric, labels) a query uses; compile checks them against the
+catalog and names the dashboard and panel when one is unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import attrs
+
+from panels.catalog import Metric
+
+RATE_INTERVAL = "$__rate_interval"
+RANGE = "$__range"
+
+
+# --- matchers -----------------------------------------------------------------------------
+@attrs.frozen
+class Matcher:
+    label: str
+    op: str = attrs.field(validator=attrs.validators.in_(("=", "!=", "=~", "!~")))
+    value: str
+
+    def render(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.label}{self.op}"{escaped}"'
+
+
+def rx(value: str) -> tuple[str, str]:
+    """Regex match: sel(m, status_class=rx("4xx|5xx"))."""
+    return ("=~", value)
+
+
+def ne(value: str) -> tuple[str, str]:
+    return ("!=", value)
+
+
+def nre(value: str) -> tuple[str, str]:
+    return ("!~", value)
+
+
+def one_of(*values: str) -> tuple[str, str]:
+    return ("=~", "|".join(values))
+
+
+def _matchers(kw: dict) -> tuple[Matcher, ...]:
+    out = []
+    for label, value in kw.items():
+        op, val = value if isinstance(value, tuple) else ("=", value)
+        out.append(Matcher(label, op, str(val)))
+    return tuple(out)
+
+
+# --- render context -----------------------------------------------------------------------
+@attrs.frozen
+class Binding:
+    """A dashboard variable that filters a label: `label=~"$name"` on metrics that carry it."""
+
+    name: str
+    label: str
+    sources: tuple[str, ...] = ()  # only metrics of these sources; () = any source
+    multi: bool = True
+
+    def applies(self, metric: Metric) -> bool:
+        return self.label in metric.all_labels and (not self.sources or metric.source in self.sources)
+
+
+@attrs.frozen
+class Context:
+    jobs: dict = attrs.field(factory=dict, hash=False)
+    bindings: tuple[Binding, ...] = ()
+    unbound: bool = False  # True: render without variable matchers (variable queries, tests)
+
+
+# --- expressions --------------------------------------------------------------------------
+class Expr:
+    """Base of every expression; operators build binary expressions."""
+
+    def render(self, ctx: Context) -> str:
+        raise NotImplementedError
+
+    def refs(self) -> Iterable[tuple[Metric, tuple[str, ...]]]:
+        raise NotImplementedError
+
+    def selectors(self) -> Iterable["Sel"]:
+        return ()
+
+    def __truediv__(self, other):
+        return Bin("/", self, _expr(other))
+
+    def __mul__(self, other):
+        return Bin("*", self, _expr(other))
+
+    def __add__(self, other):
+        return Bin("+", self, _expr(other))
+
+    def __sub__(self, other):
+        return Bin("-", self, _expr(other))
+
+    def or_(self, other):
+        return Bin("or", self, _expr(other))
+
+    def __str__(self):
+        return self.render(Context())
+
+
+def _expr(x) -> Expr:
+    return x if isinstance(x, Expr) else Num(x)
+
+
+@attrs.frozen
+class Num(Expr):
+    value: float
+
+    def render(self, ctx):
+        v = self.value
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+
+    def refs(self):
+        return ()
+
+
+@attrs.frozen
+class Sel(Expr):
+    """An instant vector selector of one series of a catalog metric."""
+
+    metric: Metric
+    suffix: str = ""  # "", "_bucket", "_sum", "_count"
+    matchers: tuple[Matcher, ...] = ()
+    job: bool = True  # add the source's job matcher
+
+    @property
+    def series(self) -> str:
+        return self.metric.name + self.suffix
+
+    def render(self, ctx):
+        parts = []
+        job = ctx.jobs.get(self.metric.source, "") if self.job else ""
+        if job:
+            parts.append(Matcher("job", "=", job).render())
+        if not ctx.unbound:
+            explicit = {m.label for m in self.matchers}
+            for b in ctx.bindings:
+                if b.applies(self.metric) and b.label not in explicit:
+                    parts.append(f'{b.label}=~"${b.name}"')
+        parts.extend(m.render() for m in self.matchers)
+        return f"{self.series}{{{', '.join(parts)}}}" if parts else self.series
+
+    def refs(self):
+        return ((self.metric, tuple(m.label for m in self.matchers)),)
+
+    def selectors(self):
+        return (self,)
+
+
+@attrs.frozen
+class Range(Expr):
+    inner: Sel
+    window: str = RATE_INTERVAL
+
+    def render(self, ctx):
+        return f"{self.inner.render(ctx)}[{self.window}]"
+
+    def refs(self):
+        return self.inner.refs()
+
+    def selectors(self):
+        return self.inner.selectors()
+
+
+@attrs.frozen
+class Call(Expr):
+    fn: str
+    args: tuple = ()
+
+    def render(self, ctx):
+        return f"{self.fn}({', '.join(a.render(ctx) if isinstance(a, Expr) else a for a in self.args)})"
+
+    def refs(self):
+        return tuple(r for a in self.args if isinstance(a, Expr) for r in a.refs())
+
+    def selectors(self):
+        return tuple(s for a in self.args if isinstance(a, Expr) for s in a.selectors())
+
+
+@attrs.frozen
+class Agg(Expr):
+    op: str
+    inner: Expr
+    by: tuple[str, ...] = ()
+    param: str | None = None  # topk's k, quantile's q
+
+    def render(self, ctx):
+        by = f" by ({', '.join(self.by)})" if self.by else ""
+        param = f"{self.param}, " if self.param is not None else ""
+        return f"{self.op}{by} ({param}{self.inner.render(ctx)})"
+
+    def refs(self):
+        metrics = {m.name: m for m, _ in self.inner.refs()}
+        return tuple(self.inner.refs()) + tuple((m, self.by) for m in metrics.values())
+
+    def selectors(self):
+        return self.inner.selectors()
+
+
+@attrs.frozen
+class Bin(Expr):
+    op: str
+    lhs: Expr
+    rhs: Expr
+    on: tuple[str, ...] | None = None
+
+    def render(self, ctx):
+        def side(e):
+            text = e.render(ctx)
+            return f"({text})" if isinstance(e, Bin) else text
+
+        on = f" on ({', '.join(self.on)})" if self.on is not None else ""
+        return f"{side(self.lhs)} {self.op}{on} {side(self.rhs)}"
+
+    def refs(self):
+        return tuple(self.lhs.refs()) + tuple(self.rhs.refs())
+
+    def selectors(self):
+        return tuple(self.lhs.selectors()) + tuple(self.rhs.selectors())
+
+
+@attrs.frozen
+class Vector(Expr):
+    """`vector(0)`: a constant series, e.g. the zero of a sum that may be empty."""
+
+    value: float = 0
+
+    def render(self, ctx):
+        return f"vector({Num(self.value).render(ctx)})"
+
+    def refs(self):
+        return ()
+
+
+# --- helpers dashboards use ---------------------------------------------------------------
+def sel(metric: Metric, suffix: str = "", **matchers) -> Sel:
+    """`metric{job=..., $vars..., label="v"}`; values may be rx(...), ne(...), one_of(...)."""
+    return Sel(metric, suffix, _matchers(matchers))
+
+
+def _counter(metric: Metric | Sel, **matchers) -> Sel:
+    return metric if isinstance(metric, Sel) else sel(metric, **matchers)
+
+
+def rate(metric: Metric | Sel, window: str = RATE_INTERVAL, **matchers) -> Call:
+    """rate(m[$__rate_interval]): per-second rate of a counter, right at any zoom."""
+    return Call("rate", (Range(_counter(metric, **matchers), window),))
+
+
+def increase(metric: Metric | Sel, window: str = RANGE, **matchers) -> Call:
+    """increase(m[$__range]): how much a counter grew over the selected time range."""
+    return Call("increase", (Range(_counter(metric, **matchers), window),))
+
+
+def sum_(inner: Expr, by: Iterable[str] = ()) -> Agg:
+    return Agg("sum", inner, tuple(by))
+
+
+def sum_rate(metric: Metric | Sel, by: Iterable[str] = (), **matchers) -> Agg:
+    """sum by (labels) (rate(m{...}[$__rate_interval]))."""
+    return sum_(rate(metric, **matchers), by)
+
+
+def sum_increase(metric: Metric | Sel, by: Iterable[str] = (), window: str = RANGE, **matchers) -> Agg:
+    return sum_(increase(metric, window, **matchers), by)
+
+
+def ratio(part: Expr, whole: Expr) -> Bin:
+    """part / whole, correct at any traffic.
+
+    Where `part` has no series (no errors yet) it counts as 0 instead of vanishing:
+    `(part or whole * 0) / whole`. No clamp_min(whole, 1), which under-reports when the
+    whole is below 1/s (0.1 of 0.1 req/s failing would show as 10%).
+    """
+    return Bin("/", Bin("or", part, Bin("*", whole, Num(0))), whole)
+
+
+def histogram_quantile(q: float, metric: Metric, by: Iterable[str] = (), **matchers) -> Call:
+    """histogram_quantile(q, sum by (le, ...) (rate(m_bucket{...}[$__rate_interval])))."""
+    if metric.kind != "histogram":
+        raise TypeError(f"histogram_quantile needs a histogram, {metric.name} is a {metric.kind}")
+    inner = sum_(rate(Sel(metric, "_bucket", _matchers(matchers))), ("le", *by))
+    return Call("histogram_quantile", (Num(q).render(Context()), inner))
+
+
+def histogram_avg(metric: Metric, by: Iterable[str] = (), **matchers) -> Bin:
+    """Mean from a histogram: sum(rate(m_sum)) / sum(rate(m_count))."""
+    by = tuple(by)
+    m = _matchers(matchers)
+    return Bin("/", sum_(rate(Sel(metric, "_sum", m)), by), sum_(rate(Sel(metric, "_count", m)), by))
+
+
+def raw_gauge(metric: Metric, **matchers) -> Sel:
+    """The gauge itself."""
+    if metric.kind == "counter":
+        raise TypeError(f"{metric.name} is a counter: use rate() or increase()")
+    return sel(metric, **matchers)
+
+
+def quantile_label(q: float) -> str:
+    """0.95 -> p95, 0.999 -> p99.9."""
+    text = f"{q * 100:.4g}"
+    return f"p{text}"

@@ -1,0 +1,164 @@
+"""One settings object, our `_config`: every knob a dashboard, query or writer reads.
+
+Defaults work out of the box. `load_settings()` applies, in order: defaults, the
+`[settings]` table of `dashctl.toml`, `DASHCTL_<FIELD>` environment variables, then
+explicit overrides (CLI flags). Nothing else reads globals.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import attrs
+from attrs.validators import deep_iterable, in_, instance_of, matches_re
+
+
+class SettingsError(ValueError):
+    """A settings file, variable or flag that cannot be used; says which and why."""
+
+
+_JOB = matches_re(r"^[^\"\\\n]*$")  # spliced into job="..."; no quotes or backslashes
+_STR_TUPLE = deep_iterable(instance_of(str))
+
+
+def _tuple(value):
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(value)
+
+
+@attrs.frozen
+class Settings:
+    # Datasource every panel and variable is bound to, through the `datasource` variable.
+    datasource_uid: str = attrs.field(default="prometheus", validator=matches_re(r"^[A-Za-z0-9_-]{1,40}$"))
+    datasource_name: str = attrs.field(default="Prometheus", validator=instance_of(str))
+    datasource_url: str = attrs.field(default="http://localhost:9090", validator=instance_of(str))
+    # Scrape job of each source, spliced as job="..." into its queries; "" matches any job.
+    brightstaff_job: str = attrs.field(default="brightstaff", validator=_JOB)
+    envoy_job: str = attrs.field(default="envoy", validator=_JOB)
+    spanmetrics_job: str = attrs.field(default="", validator=_JOB)
+    llm_job: str = attrs.field(default="", validator=_JOB)
+    # Envoy cluster that carries traffic to brightstaff.
+    brightstaff_cluster: str = attrs.field(default="bright_staff", validator=_JOB)
+    # Grafana folder titles per dashboard family.
+    plano_folder: str = attrs.field(default="Plano", validator=matches_re(r"^[^/\\.][^/\\]*$"))
+    llm_folder: str = attrs.field(default="LLM Observability", validator=matches_re(r"^[^/\\.][^/\\]*$"))
+    # Put before every dashboard title (e.g. "[prod] ").
+    title_prefix: str = attrs.field(default="", validator=instance_of(str))
+    tags: tuple[str, ...] = attrs.field(default=("llm-gateway",), converter=_tuple, validator=_STR_TUPLE)
+    # OpenTelemetry collector spanmetrics namespace: "" -> calls_total (before v0.109),
+    # "traces_span_metrics" -> traces_span_metrics_calls_total (v0.109 and later).
+    spanmetrics_namespace: str = attrs.field(default="", validator=matches_re(r"^([a-zA-Z_][a-zA-Z0-9_]*)?$"))
+    # Envoy's rate-limit counter: today "ratelimited_rq", before Envoy 1.20
+    # "envoy_wasmcustom_ratelimited_rq". The panel sums every name listed.
+    ratelimit_metrics: tuple[str, ...] = attrs.field(
+        default=("ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"), converter=_tuple,
+        validator=deep_iterable(in_(("ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"))),
+    )
+    # Model price file in the SDK's format; "" uses the shipped config/model_prices.yaml.
+    prices_file: str = attrs.field(default="", validator=instance_of(str))
+    # Grafana dashboard model version written (39 = Grafana 10.4+).
+    schema_version: int = attrs.field(default=39, converter=int, validator=in_((39, 40, 41, 42)))
+    refresh: str = attrs.field(default="30s", validator=matches_re(r"^(\d+[smhd])?$"))
+    time_from: str = attrs.field(default="now-1h", validator=matches_re(r"^now(-\d+[smhdwMy])?$"))
+
+    @property
+    def jobs(self) -> dict[str, str]:
+        """Job name per metric source."""
+        return {"brightstaff": self.brightstaff_job, "envoy": self.envoy_job,
+                "spanmetrics": self.spanmetrics_job, "llm": self.llm_job}
+
+
+FIELDS = {f.name: f for f in attrs.fields(Settings)}
+ENV_PREFIX = "DASHCTL_"
+
+
+def _check_keys(where: str, data: dict) -> None:
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise SettingsError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+
+
+def read_toml(path: str | Path) -> dict:
+    """The whole TOML document, with a clear error for a missing or malformed file."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: settings file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+
+
+def from_env(environ) -> dict:
+    out = {}
+    for key, value in environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX):].lower()
+            if name in FIELDS:
+                out[name] = value
+    return out
+
+
+def parse_assignments(items) -> dict:
+    """`KEY=VALUE` strings (the CLI's --set) to a dict."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"--set {item!r}: expected KEY=VALUE")
+        out[key.strip().replace("-", "_")] = value
+    return out
+
+
+def make_settings(layers: list[tuple[str, dict]]) -> Settings:
+    """Settings from defaults plus each (where, values) layer in order; errors name the layer."""
+    values: dict = {}
+    for where, layer in layers:
+        _check_keys(where, layer)
+        values.update(layer)
+    try:
+        return Settings(**values)
+    except (TypeError, ValueError) as exc:
+        # attrs validators say which field; find which layer set it for the message
+        bad = _field_in(exc)
+        where = next((w for w, layer in reversed(layers) if bad in layer), "settings")
+        raise SettingsError(f"{where}: bad value for {bad or 'a setting'}: {_short(exc)}") from None
+
+
+def _field_in(exc: Exception) -> str:
+    if exc.args and isinstance(exc.args[0], str):
+        m = re.search(r"'(\w+)'", exc.args[0])
+        if m and m.group(1) in FIELDS:
+            return m.group(1)
+    return ""
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    return text.split(" (got ")[0][:200]
+
+
+DEFAULT_FILE = "dashctl.toml"
+
+
+def load_settings(config: str | Path | None = None, environ=None, overrides: dict | None = None) -> Settings:
+    """Defaults <- dashctl.toml [settings] <- DASHCTL_* env <- overrides.
+
+    `config=None` reads ./dashctl.toml when it exists.
+    """
+    environ = os.environ if environ is None else environ
+    layers = []
+    path = Path(config) if config else Path(DEFAULT_FILE)
+    if config or path.exists():
+        doc = read_toml(path)
+        table = doc.get("settings", {})
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [settings] must be a table")
+        layers.append((f"{path} [settings]", table))
+    layers.append(("environment", from_env(environ)))
+    layers.append(("flags", dict(overrides or {})))
+    return make_settings(layers)
