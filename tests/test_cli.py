@@ -1,0 +1,138 @@
+"""`dashctl build`, `list` and help, run as a user runs them."""
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from conftest import run_dashctl
+
+PLANO = {"brightstaff", "plano-http-red", "plano-llm-upstream", "plano-routing", "plano-process"}
+
+
+@pytest.fixture()
+def out(tmp_path):
+    return tmp_path / "out"
+
+
+def _files(root):
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in root.rglob("*.json") if ".dashctl" not in p.parts}
+
+
+def test_build_writes_every_dashboard_and_a_rerun_changes_nothing(out):
+    r = run_dashctl("build", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    first = _files(out)
+    assert {f"Plano/{uid}.json" for uid in PLANO} <= set(first)
+    for rel, (data, _) in first.items():
+        assert json.loads(data)["uid"] == rel.split("/")[-1][:-5]
+    r = run_dashctl("build", "--out", str(out))
+    assert r.returncode == 0 and " 0 written" in r.stdout, r.stdout
+    assert _files(out) == first  # same bytes, same mtimes
+
+
+def test_check_lists_out_of_date_files_and_exits_1(out):
+    assert run_dashctl("build", "--out", str(out)).returncode == 0
+    assert run_dashctl("build", "--out", str(out), "--check").returncode == 0
+    target = out / "Plano" / "plano-routing.json"
+    target.write_text("{}")
+    (out / "Plano" / "brightstaff.json").unlink()
+    r = run_dashctl("build", "--out", str(out), "--check")
+    assert r.returncode == 1
+    assert "Plano/plano-routing.json: differs" in r.stdout and "Plano/brightstaff.json: missing" in r.stdout
+    assert target.read_text() == "{}"  # --check writes nothing
+
+
+def test_only_builds_the_named_dashboards(out):
+    r = run_dashctl("build", "--out", str(out), "--only", "plano-routing")
+    assert r.returncode == 0, r.stderr
+    assert set(_files(out)) == {"Plano/plano-routing.json"}
+    r = run_dashctl("build", "--out", str(out), "--only", "no-such-uid")
+    assert r.returncode == 2 and "no-such-uid" in r.stderr
+
+
+BAD_MODULES = {
+    "bad_syntax": ("def dashboard(s):\n    return kit.board(s, uid='x'\n", "syntax error at"),
+    "bad_metric": ("""
+        from panels import kit, queries as q
+        from panels.catalog import default_catalog
+
+        def dashboard(s):
+            m = default_catalog().metric("brightstaff_requests_total")
+            return kit.board(s, uid="bad-metric", title="Bad", folder="X", desc="d", rows=[])
+        """, "unknown metric 'brightstaff_requests_total'"),
+    "bad_label": ("""
+        from panels import kit, queries as q, plano as p
+
+        def dashboard(s):
+            panel = kit.timeseries("Broken rate", kit.target(q.sum_rate(p.HTTP, ("handlr",)), "{{handlr}}"),
+                                   unit="reqps", desc="a panel with a label the metric lacks")
+            return kit.board(s, uid="bad-label", title="Bad", folder="X", desc="d", rows=[kit.row("R", panel)])
+        """, "dashboard bad-label, panel 'Broken rate', field targets[A].expr: brightstaff_http_requests_total "
+             "has no label 'handlr'"),
+    "dup_uid": ("""
+        from panels import kit
+
+        def dashboard(s):
+            return kit.board(s, uid="plano-routing", title="Mine", folder="X", desc="d", rows=[])
+        """, "uid plano-routing is defined twice: in dashboards.plano_routing and in dup_uid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MODULES))
+def test_a_bad_module_gives_one_clear_line_and_the_others_still_build(tmp_path, out, name):
+    source, expected = BAD_MODULES[name]
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+    r = run_dashctl("build", "--out", str(out), "--module", name, env={"PYTHONPATH": str(tmp_path)})
+    assert r.returncode == 2, r.stdout + r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("dashctl: error:")]
+    assert any(expected in line for line in errors), r.stderr
+    assert "Traceback" not in r.stderr
+    assert {f"Plano/{uid}.json" for uid in PLANO} <= set(_files(out))
+
+
+def test_debug_shows_the_traceback(tmp_path, out):
+    (tmp_path / "bad_cfg.toml").write_text("[settings]\nnot_a_setting = 1\n")
+    r = run_dashctl("--config", str(tmp_path / "bad_cfg.toml"), "build", "--out", str(out))
+    assert r.returncode == 2 and "unknown setting(s) not_a_setting" in r.stderr and "Traceback" not in r.stderr
+    r = run_dashctl("--debug", "--config", str(tmp_path / "bad_cfg.toml"), "build", "--out", str(out))
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_settings_flow_from_file_env_and_flags(tmp_path, out):
+    cfg = tmp_path / "dashctl.toml"
+    cfg.write_text('[settings]\nbrightstaff_job = "from-file"\ntitle_prefix = "[file] "\n')
+    env = {"DASHCTL_TITLE_PREFIX": "[env] "}
+    r = run_dashctl("--config", str(cfg), "--set", "plano_folder=Gateway", "build", "--out", str(out),
+                    "--only", "plano-routing", env=env)
+    assert r.returncode == 0, r.stderr
+    model = json.loads((out / "Gateway" / "plano-routing.json").read_text())
+    assert model["title"] == "[env] Plano - Routing"
+    exprs = [t["expr"] for p in model["panels"] for t in p.get("targets", [])]
+    assert exprs and all('job="from-file"' in e for e in exprs if "brightstaff_" in e)
+
+
+def test_list_prints_uid_title_folder_and_panel_count():
+    r = run_dashctl("list")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["UID", "TITLE", "FOLDER", "PANELS"]
+    row = next(line for line in lines if line.startswith("brightstaff "))
+    assert "Brightstaff (Plano dataplane)" in row and "Plano" in row and int(row.split()[-1]) >= 15
+
+
+def test_help_says_what_each_command_does():
+    r = run_dashctl("--help")
+    assert r.returncode == 0 and "Dashboards as code" in r.stdout
+    commands = [line.split()[0] for line in r.stdout.split("Commands:")[1].splitlines() if line.strip()]
+    assert {"build", "list"} <= set(commands)
+    for cmd in commands:
+        h = run_dashctl(cmd, "--help")
+        assert h.returncode == 0 and len(h.stdout.split("Options:")[0].split()) > 8, cmd
+
+
+def test_no_dashctl_toml_needed(tmp_path, out):
+    r = run_dashctl("build", "--out", str(out), cwd=tmp_path, env={"PYTHONPATH": os.getcwd()})
+    assert r.returncode == 0, r.stderr
