@@ -1,4 +1,4 @@
-"""Build every dashboard: discover modules, call them with the settings, compile.
+"""Build every dashboard: discover modules, call them with the settings, apply overrides, compile.
 
 One broken module never stops the others: its error is collected, the rest build.
 """
@@ -10,6 +10,7 @@ from typing import Iterable
 import attrs
 
 from dashctl import discover
+from dashctl import overrides as ov
 from dashctl.compile import Compiled, compile_board
 from dashctl.errors import BuildError, DashctlError, DuplicateUidError
 from panels.catalog import CatalogError, default_catalog
@@ -28,10 +29,10 @@ class BuildReport:
         return {d.uid: d for d in self.dashboards}
 
 
-def boards_of(module: discover.DashboardModule, settings, reload: bool = False) -> list:
-    fn = discover.load(module, reload=reload)
+def _call(fn, module: discover.DashboardModule, settings):
+    """Run user code; any failure becomes a BuildError naming the module."""
     try:
-        result = fn(settings)
+        return fn(settings)
     except DashctlError as exc:
         if isinstance(exc, BuildError) and not exc.dashboard:
             exc.dashboard = module.name
@@ -41,45 +42,65 @@ def boards_of(module: discover.DashboardModule, settings, reload: bool = False) 
         raise BuildError(str(exc), dashboard=module.name) from exc
     except Exception as exc:  # user code
         raise BuildError(f"building failed: {discover.describe(exc)}", dashboard=module.name) from exc
+
+
+def boards_of(module: discover.DashboardModule, settings, reload: bool = False) -> list:
+    fn = discover.load(module, reload=reload)
+    result = _call(fn, module, settings)
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
 def build(settings, modules: Iterable[discover.DashboardModule] | None = None, only: Iterable[str] = (),
-          reload: bool = False, transforms: Iterable = ()) -> BuildReport:
+          reload: bool = False, transforms: Iterable = (), overrides: Iterable[ov.Override] = ()) -> BuildReport:
     """Compile the dashboards of `modules` (default: all discovered); `only` keeps those uids.
 
-    `transforms` are callables board -> board applied before compile (overrides).
+    `overrides` (e.g. from dashctl.toml) are applied with those the modules declare in
+    `overrides(settings)`; `transforms` are further callables board -> board.
     """
     modules = list(modules) if modules is not None else discover.all_modules()
     catalog = default_catalog(settings.spanmetrics_namespace)
     only = set(only)
-    compiled: list[Compiled] = []
     errors: list[BuildError] = []
+    boards: list[tuple[object, str]] = []
+    changes: list[ov.Override] = []
     owner: dict[str, str] = {}
     for module in modules:
         try:
-            boards = boards_of(module, settings, reload=reload)
+            fn, hook = discover.load_hooks(module, reload=reload)
+            result = _call(fn, module, settings) if fn else []
+            if hook:
+                changes.extend(_call(hook, module, settings))
         except BuildError as exc:
             errors.append(exc)
             continue
-        for board in boards:
+        for board in (list(result) if isinstance(result, (list, tuple)) else [result]):
             uid = getattr(board, "uid", None)
-            if only and uid not in only:
-                continue
             if uid in owner:
                 errors.append(DuplicateUidError(
                     f"uid {uid} is defined twice: in {owner[uid]} and in {module.name}", dashboard=uid))
                 continue
-            try:
-                for t in transforms:
-                    board = t(board)
-                compiled.append(compile_board(board, settings, catalog, source=module.name))
-                owner[uid] = module.name
-            except BuildError as exc:
-                errors.append(exc)
-            except CatalogError as exc:
-                errors.append(BuildError(str(exc), dashboard=uid or module.name))
+            owner[uid] = module.name
+            boards.append((board, module.name))
+    changes.extend(overrides)
+    errors.extend(BuildError(f"override from {o.origin}: no dashboard has this uid", dashboard=o.uid)
+                  for o in changes if o.uid not in owner and not (only and o.uid not in only))
+    dropped = {o.uid for o in changes if o.drop}
+    compiled: list[Compiled] = []
+    for board, source in boards:
+        uid = board.uid
+        if (only and uid not in only) or uid in dropped:
+            continue
+        try:
+            board = ov.apply(board, changes, settings)
+            for t in transforms:
+                board = t(board)
+            compiled.append(compile_board(board, settings, catalog, source=source))
+        except BuildError as exc:
+            errors.append(exc)
+        except CatalogError as exc:
+            errors.append(BuildError(str(exc), dashboard=uid or source))
+        except Exception as exc:  # user code in overrides or transforms
+            errors.append(BuildError(f"building failed: {discover.describe(exc)}", dashboard=uid or source))
     missing = sorted(only - set(owner) - {e.dashboard for e in errors})
-    for uid in missing:
-        errors.append(BuildError("no dashboard has this uid", dashboard=uid))
+    errors.extend(BuildError("no dashboard has this uid", dashboard=uid) for uid in missing)
     return BuildReport(tuple(sorted(compiled, key=lambda c: c.path)), tuple(errors))

@@ -57,6 +57,14 @@ def all_modules(extra: tuple[str, ...] = (), entry_points: bool = True) -> list[
 
 def load(module: DashboardModule, reload: bool = False) -> Callable:
     """Import a module and return its builder; any failure is one BuildError naming it."""
+    fn, _ = load_hooks(module, reload)
+    if fn is None:
+        raise BuildError("defines neither dashboard(settings) nor dashboards(settings)", dashboard=module.name)
+    return fn
+
+
+def load_hooks(module: DashboardModule, reload: bool = False) -> tuple[Callable | None, Callable | None]:
+    """Import a module: (its dashboard builder, its `overrides(settings)`), either may be None."""
     try:
         if reload and module.name in sys.modules:
             mod = importlib.reload(sys.modules[module.name])
@@ -70,9 +78,11 @@ def load(module: DashboardModule, reload: bool = False) -> Callable:
     except Exception as exc:  # any error while importing user code
         raise BuildError(f"import failed: {_describe(exc)}", dashboard=module.name) from exc
     fn = getattr(mod, "dashboards", None) or getattr(mod, "dashboard", None)
-    if not callable(fn):
-        raise BuildError("defines neither dashboard(settings) nor dashboards(settings)", dashboard=module.name)
-    return fn
+    ov = getattr(mod, "overrides", None)
+    if not callable(fn) and not callable(ov):
+        raise BuildError("defines none of dashboard(settings), dashboards(settings), overrides(settings)",
+                         dashboard=module.name)
+    return (fn if callable(fn) else None), (ov if callable(ov) else None)
 
 
 def _describe(exc: BaseException) -> str:

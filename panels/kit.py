@@ -191,7 +191,7 @@ def table(title: str, *targets, unit: str, desc: str, w: int = 24, h: int = 8,
     return g.Table(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
         showHeader=True, filterable=False,
-        sortBy=[{"displayName": sort_by, "desc": True}] if sort_by else [],
+        sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [],
         extraJson={"fieldConfig": {"defaults": _defaults(unit)},
                    "transformations": [{"id": "merge", "options": {}}, organize],
                    "options": {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"],

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from dashctl import discover
-from dashctl.build import build
 from dashctl.context import pass_app
 from dashctl.errors import BuildFailed, FindingsError
 from dashctl.writer import out_of_date, owned, write_tree
@@ -30,8 +28,7 @@ def command(app, out, only, check, modules):
     dashboards that no longer exist are removed. A broken module is reported in one line
     and the others still build; the exit code is then 2.
     """
-    settings = app.settings()
-    report = build(settings, discover.all_modules(tuple(modules)), only=only)
+    report = app.build(modules, only=only)
     files = {d.path: d.data for d in report.dashboards}
     # a module that failed may have built any uid: keep every earlier file, prune nothing new
     keep = owned(Path(out)) - set(files) if report.errors else set()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from dashctl import discover
-from dashctl.build import build
 from dashctl.context import pass_app
 from dashctl.errors import BuildFailed
 
@@ -15,7 +13,7 @@ from dashctl.errors import BuildFailed
 @pass_app
 def command(app, modules):
     """Print uid, title, folder and panel count of every dashboard, one per line."""
-    report = build(app.settings(), discover.all_modules(tuple(modules)))
+    report = app.build(modules)
     rows = [(d.uid, d.title, d.folder, str(d.panel_count)) for d in report.dashboards]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("UID", "TITLE", "FOLDER", "PANELS"))]
     for r in [("UID", "TITLE", "FOLDER", "PANELS"), *rows]:

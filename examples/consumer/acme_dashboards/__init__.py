@@ -1,0 +1,1 @@
+"""Acme's dashboards, found by dashctl through the `dashctl.dashboards` entry point."""
