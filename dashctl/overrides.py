@@ -88,7 +88,8 @@ def from_toml(entries: list, path: str) -> list[Override]:
             raise ConfigError(f"{where}: needs uid = \"<dashboard uid>\"")
         unknown = sorted(set(e) - OVERRIDE_KEYS)
         if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(OVERRIDE_KEYS))}")
+            known = ", ".join(sorted(OVERRIDE_KEYS))
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {known}")
         panel = None
         if "replace_panel" in e:
             if "with" not in e:

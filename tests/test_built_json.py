@@ -96,16 +96,18 @@ def test_every_query_parses_and_names_catalog_metrics_and_labels(all_models, set
                     assert matcher.name in metric.all_labels, (uid, p["title"], vs.name, matcher.name)
 
 
+def _walk(node) -> list:
+    out = []
+    pp.walk(node, out.append)
+    return out
+
+
 def test_grouping_labels_exist_on_the_grouped_metrics(all_models, settings):
     cat = default_catalog(settings.spanmetrics_namespace)
     for uid, m in all_models.items():
         for p, t in _queries(m):
-            found = []
-            pp.walk(parse(t["expr"]), lambda n: found.append(n))
-            for agg in (n for n in found if isinstance(n, pp.AggregateExpr) and n.modifier):
-                inner = []
-                pp.walk(agg.expr, lambda n: inner.append(n))
-                for vs in (n for n in inner if isinstance(n, pp.VectorSelector)):
+            for agg in (n for n in _walk(parse(t["expr"])) if isinstance(n, pp.AggregateExpr) and n.modifier):
+                for vs in (n for n in _walk(agg.expr) if isinstance(n, pp.VectorSelector)):
                     for label in agg.modifier.labels:
                         assert label in cat.by_series(vs.name).all_labels, (uid, p["title"], label)
 

@@ -2,6 +2,7 @@
 and run `dashctl build` there, as that repo's CI would."""
 
 import json
+import shutil
 import subprocess
 import venv
 
@@ -12,12 +13,20 @@ from conftest import ROOT
 EXAMPLE = ROOT / "examples" / "consumer"
 
 
+SKIP = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache")
+
+
 @pytest.fixture(scope="module")
 def consumer_venv(tmp_path_factory):
+    """A fresh virtualenv with this project and the example installed (from copies: pip's
+    in-tree build would leave build/ and egg-info behind in the checkout)."""
     where = tmp_path_factory.mktemp("consumer-venv")
+    src = tmp_path_factory.mktemp("sources")
+    shutil.copytree(ROOT, src / "project", ignore=SKIP)
     venv.EnvBuilder(with_pip=True).create(where)
     pip = subprocess.run([str(where / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                          "--disable-pip-version-check", str(ROOT), str(EXAMPLE)],
+                          "--disable-pip-version-check", str(src / "project"), str(src / "project" / "examples" /
+                                                                                   "consumer")],
                          capture_output=True, text=True, timeout=600)
     assert pip.returncode == 0, pip.stderr[-3000:]
     return where

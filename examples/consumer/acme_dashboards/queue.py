@@ -2,7 +2,9 @@
 plus an override that adds our queue panel to the shipped Plano HTTP RED dashboard."""
 
 from dashctl import add_panel
-from panels import catalog, kit, plano, queries as q, variables as v
+from panels import catalog, kit, plano
+from panels import queries as q
+from panels import variables as v
 
 ACME = catalog.register(catalog.Source("acme", "Acme's request queue exporter", [
     catalog.Metric("acme_queue_depth", "gauge", "acme", "short", "requests waiting", ("queue",)),
