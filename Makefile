@@ -30,5 +30,9 @@ lint: $(STAMP)
 test: $(STAMP) prometheus lint
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
+## Benchmarks, printed as ratios against their baselines
+bench: $(STAMP)
+	$(PY) scripts/bench.py
+
 clean:
 	rm -rf build $(VENV)

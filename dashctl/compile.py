@@ -57,15 +57,23 @@ def dumps(model: dict) -> bytes:
     return orjson.dumps(model, option=JSON_OPTIONS) + b"\n"
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(obj):
-    """grafanalib object tree -> plain dicts and lists (what its encoder does, without encoding)."""
-    if hasattr(obj, "to_json_data"):
-        return plain(obj.to_json_data())
-    if isinstance(obj, dict):
-        return {k: plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
-    return obj
+    """grafanalib object tree -> plain dicts and lists (what its encoder does, without encoding).
+
+    Hot path of compile: scalar leaves are returned without a call.
+    """
+    t = type(obj)
+    if t is dict:
+        return {k: v if type(v) in _LEAVES else plain(v) for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [v if type(v) in _LEAVES else plain(v) for v in obj]
+    if t in _LEAVES:
+        return obj
+    to_json = getattr(obj, "to_json_data", None)
+    return plain(to_json()) if to_json is not None else obj
 
 
 class _Compiler:
