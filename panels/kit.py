@@ -170,13 +170,24 @@ def piechart(title: str, *targets, unit: str, desc: str, w: int = 8, h: int = 8,
 
 
 def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8,
-             horizontal: bool = False) -> g.BarChart:
-    """Bars for instant values by a label: one group per label value (use instant, table targets)."""
+             horizontal: bool = False, by: str | None = None, columns: dict | None = None) -> g.BarChart:
+    """Bars for instant values by a label: one group per label value (use instant, table targets).
+
+    `by` names that label: the targets' tables are merged into one row per value of it (the
+    x axis), and `columns` names their value fields ({"Value #A": "avg latency"}).
+    """
+    if by:
+        transformations = [{"id": "merge", "options": {}},
+                           {"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                          "renameByName": dict(columns or {})}}]
+        options = {"options": {"xField": by}}
+    else:
+        transformations, options = [{"id": "joinByField", "options": {"mode": "outer"}}], {}
     return g.BarChart(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h),
         orientation="horizontal" if horizontal else "auto", showValue="auto", xTickLabelRotation=0,
         extraJson={"fieldConfig": {"defaults": _defaults(unit, None, None, None, None, "palette-classic")},
-                   "transformations": [{"id": "joinByField", "options": {"mode": "outer"}}]},
+                   "transformations": transformations, **options},
     )
 
 

@@ -135,6 +135,11 @@ class Sel(Expr):
     suffix: str = ""  # "", "_bucket", "_sum", "_count"
     matchers: tuple[Matcher, ...] = ()
     job: bool = True  # add the source's job matcher
+    # True: variables also filter labels matched explicitly (the matcher narrows the choice,
+    # `model=~"$model", model="gpt-4o"`) instead of the explicit matcher replacing them.
+    bind_explicit: bool = False
+    # labels no dashboard variable filters here (a denominator that must match its numerator)
+    unbind: tuple[str, ...] = ()
 
     @property
     def series(self) -> str:
@@ -146,7 +151,8 @@ class Sel(Expr):
         if job:
             parts.append(Matcher("job", "=", job).render())
         if not ctx.unbound:
-            explicit = {m.label for m in self.matchers}
+            explicit = set() if self.bind_explicit else {m.label for m in self.matchers}
+            explicit.update(self.unbind)
             for b in ctx.bindings:
                 if b.applies(self.metric) and b.label not in explicit:
                     parts.append(f'{b.label}=~"${b.name}"')
@@ -245,7 +251,60 @@ class Vector(Expr):
         return ()
 
 
+@attrs.frozen
+class Union(Expr):
+    """`a or b or c`, flat: every series of each term, a later term only where no earlier
+    one has the same labels. Terms with distinct label sets (one per model) all survive."""
+
+    terms: tuple[Expr, ...] = attrs.field(converter=tuple)
+
+    def __attrs_post_init__(self):
+        if not self.terms:
+            raise ValueError("or_all needs at least one term")
+
+    def render(self, ctx):
+        return " or ".join(f"({t.render(ctx)})" if isinstance(t, (Bin, Union)) else t.render(ctx)
+                           for t in self.terms)
+
+    def refs(self):
+        return tuple(r for t in self.terms for r in t.refs())
+
+    def selectors(self):
+        return tuple(s for t in self.terms for s in t.selectors())
+
+
+@attrs.frozen
+class At(Expr):
+    """`selector @ start()`: the value at the start of the dashboard's time range."""
+
+    inner: Sel
+    at: str = "start()"
+
+    def render(self, ctx):
+        return f"{self.inner.render(ctx)} @ {self.at}"
+
+    def refs(self):
+        return self.inner.refs()
+
+    def selectors(self):
+        return self.inner.selectors()
+
+
 # --- helpers dashboards use ---------------------------------------------------------------
+def or_all(exprs: Iterable[Expr]) -> Expr:
+    """One expression for many: `a or b or c` (just `a` when there is one)."""
+    terms = tuple(exprs)
+    return terms[0] if len(terms) == 1 else Union(terms)
+
+
+_REGEX_META = set("\\.^$*+?()[]{}|")
+
+
+def regex_escape(value: str) -> str:
+    """A literal for an RE2 regex matcher: `gpt-4.1` -> `gpt-4\\.1` (only metacharacters escaped)."""
+    return "".join(f"\\{c}" if c in _REGEX_META else c for c in value)
+
+
 def sel(metric: Metric, suffix: str = "", **matchers) -> Sel:
     """`metric{job=..., $vars..., label="v"}`; values may be rx(...), ne(...), one_of(...)."""
     return Sel(metric, suffix, _matchers(matchers))

@@ -1,0 +1,197 @@
+"""The LLM Observability dashboards and the two trace/cost Plano dashboards, as Grafana gets them."""
+
+import json
+import re
+
+import attrs
+import pytest
+
+from conftest import SHARED, iter_panels, run_dashctl
+from dashctl.build import build
+from panels.catalog import spanmetrics_source
+from panels.settings import Settings
+from promql import selectors
+
+FOUNDATION = {"brightstaff", "plano-http-red", "plano-llm-upstream", "plano-routing", "plano-process"}
+LLM_FOLDER = {
+    "llm-latency-ttft-dashboard": ("LLM Latency & TTFT", [
+        "End-to-end latency p50 / p95 / p99 by model", "Time to first token p50 / p95 / p99 by model (streaming)",
+        "Average latency vs average TTFT by model (selected range)", "Request rate by model",
+        "Tokens per second by model (prompt / completion)", "Time per output token by model (streaming)"]),
+    "llm-cost-dashboard": ("LLM Cost", [
+        "Cumulative cost over the selected range by service / model", "Cost distribution by model (selected range)",
+        "Cost by service (selected range)", "Cost rate by service / model (USD/hour)",
+        "Top spenders (selected range)", "Total cost (selected range)"]),
+    "llm-error-retry-dashboard": ("LLM Error & Retry", [
+        "Success vs error rate", "Error ratio", "Finish reason distribution (selected range)",
+        "Retry rate (selected range)", "Errors by provider / model", "Error ratio by provider / model"]),
+    "llm-security-safety-dashboard": ("LLM Security & Safety", [
+        "PII detections per second by service", "Injection attempts per second by service",
+        "Security violations (selected range)", "PII detections per call by service",
+        "Injection attempts per call by service"]),
+}
+PLANO_NEW = {
+    "plano-requests-overview": ("Plano - Requests Overview", [
+        "LLM requests / sec by model", "Agent requests / sec by agent", "Total requests / sec by service",
+        "Rate-limited requests / sec", "LLM request latency p50 / p95 / p99 by model",
+        "Cumulative request count by model (selected range)", "Error ratio by service"]),
+    "plano-llm-cost": ("Plano - LLM Cost", [
+        "Spend (selected range)", "Spend rate now (USD/hour)", "Spend rate by provider / model (USD/hour)",
+        "Spend by provider / model (selected range)", "Prompt vs completion spend (selected range)",
+        "Tokens without a price"]),
+}
+
+
+def _panels(model):
+    return {p["title"]: p for p in iter_panels(model)}
+
+
+def _exprs(model):
+    return [t["expr"] for p in iter_panels(model) for t in p.get("targets", [])]
+
+
+def test_all_dashboards_build_into_their_folders(report, models):
+    assert FOUNDATION | set(LLM_FOLDER) | set(PLANO_NEW) <= set(models)
+    folders = {d.uid: d.folder for d in report.dashboards}
+    assert {folders[uid] for uid in LLM_FOLDER} == {"LLM Observability"}
+    assert {folders[uid] for uid in set(PLANO_NEW) | FOUNDATION} == {"Plano"}
+    for uid, (title, wanted) in {**LLM_FOLDER, **PLANO_NEW}.items():
+        m = models[uid]
+        assert m["title"] == title, uid
+        missing = set(wanted) - set(_panels(m))
+        assert not missing, (uid, missing)
+
+
+def test_cli_writes_each_dashboard_to_its_folder(tmp_path):
+    r = run_dashctl("build", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    files = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.json") if ".dashctl" not in p.parts}
+    assert {f"LLM Observability/{uid}.json" for uid in LLM_FOLDER} <= files
+    assert {f"Plano/{uid}.json" for uid in set(PLANO_NEW) | FOUNDATION} <= files
+
+
+def test_llm_dashboards_filter_service_provider_model(models):
+    for uid in LLM_FOLDER:
+        variables = models[uid]["templating"]["list"]
+        assert [v["name"] for v in variables] == ["datasource", "service_name", "provider", "model"], uid
+        assert all(v["multi"] and v["includeAll"] for v in variables[1:]), uid
+        # each query filters the labels its metric has, and only those
+        for p in iter_panels(models[uid]):
+            for t in p.get("targets", []):
+                for vs in selectors(t["expr"]):
+                    names = {m.name for m in vs.matchers.matchers}
+                    assert "service_name" in names, (uid, p["title"])
+                    if vs.name.startswith(("llm_pii", "llm_injection")):
+                        assert names == {"service_name"}, (uid, p["title"])
+
+
+def test_security_shares_do_not_filter_calls_by_a_label_the_detections_lack(models):
+    panels = _panels(models["llm-security-safety-dashboard"])
+    for title in ("PII detections per call by service", "Injection attempts per call by service"):
+        expr = panels[title]["targets"][0]["expr"]
+        assert "llm_spans_total" in expr and "$model" not in expr and "$provider" not in expr, title
+
+
+def test_cost_from_micro_usd_and_top_spenders(models):
+    panels = _panels(models["llm-cost-dashboard"])
+    for p in panels.values():
+        if p["type"] != "row":
+            assert p["fieldConfig"]["defaults"]["unit"] == "currencyUSD", p["title"]
+            assert all(t["expr"].endswith("/ 1000000") or "/ 1000000)" in t["expr"] for t in p["targets"]), p["title"]
+    top = panels["Top spenders (selected range)"]["targets"][0]
+    assert top["instant"] and top["format"] == "table" and top["expr"].startswith("topk (10, sum by (")
+    assert panels["Cost distribution by model (selected range)"]["options"]["pieType"] == "donut"
+    assert panels["Cost by service (selected range)"]["options"]["orientation"] == "horizontal"
+
+
+def test_retry_gauge_and_finish_reasons(models):
+    panels = _panels(models["llm-error-retry-dashboard"])
+    gauge = panels["Retry rate (selected range)"]
+    assert gauge["type"] == "gauge" and gauge["fieldConfig"]["defaults"]["unit"] == "percentunit"
+    assert 'has_retries="true"' in gauge["targets"][0]["expr"]
+    assert "by (finish_reason)" in panels["Finish reason distribution (selected range)"]["targets"][0]["expr"]
+    assert panels["Success vs error rate"]["fieldConfig"]["defaults"]["custom"]["stacking"]["mode"] == "normal"
+
+
+def test_latency_vs_ttft_bars_share_one_row_per_model(models):
+    bar = _panels(models["llm-latency-ttft-dashboard"])["Average latency vs average TTFT by model (selected range)"]
+    assert bar["type"] == "barchart" and bar["options"]["xField"] == "model"
+    assert [t["id"] for t in bar["transformations"]] == ["merge", "organize"]
+    assert all(t["instant"] and t["format"] == "table" for t in bar["targets"])
+
+
+# --- Plano - Requests Overview --------------------------------------------------------------------
+UPSTREAM_COUNTERPARTS = {
+    "LLM Requests / sec by Model": "LLM requests / sec by model",
+    "Agent Requests / sec by Agent": "Agent requests / sec by agent",
+    "Total LLM Requests / sec": "Total requests / sec by service",
+    "Rate-Limited Requests / sec": "Rate-limited requests / sec",
+    "LLM Request Latency p50 / p95 / p99 by Model": "LLM request latency p50 / p95 / p99 by model",
+    "Cumulative Request Count by Model": "Cumulative request count by model (selected range)",
+}
+
+
+def test_requests_overview_has_each_upstream_panel_and_error_ratio(models):
+    upstream = json.loads((SHARED / "reference" / "plano" / "plano-requests.json").read_text())
+    assert {p["title"] for p in upstream["panels"]} == set(UPSTREAM_COUNTERPARTS)
+    ours = _panels(models["plano-requests-overview"])
+    for p in upstream["panels"]:
+        mine = ours[UPSTREAM_COUNTERPARTS[p["title"]]]
+        assert mine["type"] == p["type"], p["title"]
+        assert mine["fieldConfig"]["defaults"]["unit"] == p["fieldConfig"]["defaults"]["unit"], p["title"]
+    count = ours["Cumulative request count by model (selected range)"]["targets"][0]["expr"]
+    assert count.startswith("sum by (llm_model) (increase(calls_total{") and "[$__range]" in count
+    errors = ours["Error ratio by service"]["targets"][0]["expr"]
+    assert 'status_code="STATUS_CODE_ERROR"' in errors
+
+
+def _ratelimit_expr(settings):
+    rep = build(settings, only=["plano-requests-overview"])
+    assert rep.ok, [e.one_line() for e in rep.errors]
+    return _panels(json.loads(rep.dashboards[0].data))["Rate-limited requests / sec"]["targets"][0]["expr"]
+
+
+def test_rate_limit_panel_accepts_todays_and_older_envoy_names(models):
+    expr = _panels(models["plano-requests-overview"])["Rate-limited requests / sec"]["targets"][0]["expr"]
+    assert expr == ('sum (rate(ratelimited_rq{job="envoy"}[$__rate_interval]) or '
+                    'rate(envoy_wasmcustom_ratelimited_rq{job="envoy"}[$__rate_interval]))')
+    assert _ratelimit_expr(Settings(ratelimit_metrics="envoy_wasmcustom_ratelimited_rq")) == (
+        'sum (rate(envoy_wasmcustom_ratelimited_rq{job="envoy"}[$__rate_interval]))')
+
+
+# --- the spanmetrics namespace setting ------------------------------------------------------------
+SPAN_SERIES = re.compile(r"\b(calls_total|duration_milliseconds_(?:bucket|sum|count))\b")
+
+
+def _targets(report):
+    out = {}
+    for d in report.dashboards:
+        model = json.loads(d.data)
+        for p in iter_panels(model):
+            for i, t in enumerate(p.get("targets", [])):
+                out[(d.uid, p["id"], i)] = t["expr"]
+                t["expr"] = "<expr>"
+        out[d.uid] = model  # everything but the queries
+    return out
+
+
+@pytest.mark.parametrize("namespace", ["traces_span_metrics", "otel"])
+def test_namespace_setting_renames_every_spanmetrics_query_and_nothing_else(report, namespace):
+    other = build(attrs.evolve(Settings(), spanmetrics_namespace=namespace))
+    assert other.ok, [e.one_line() for e in other.errors]
+    before, after = _targets(report), _targets(other)
+    assert before.keys() == after.keys()
+    span_names = {s for m in spanmetrics_source("").metrics for s in m.series}
+    renamed = 0
+    for key, old in before.items():
+        new = after[key]
+        if isinstance(old, dict):
+            assert new == old, f"{key}: the dashboard changed beyond its queries"
+        elif SPAN_SERIES.search(old):
+            renamed += 1
+            assert new == SPAN_SERIES.sub(lambda m: f"{namespace}_{m.group(1)}", old), key
+            assert {vs.name for vs in selectors(new)} <= {f"{namespace}_{s}" for s in span_names} | {
+                vs.name for vs in selectors(old) if vs.name not in span_names}, key
+        else:
+            assert new == old, f"{key}: a query without spanmetrics changed"
+    assert renamed >= 8  # every query of Plano - Requests Overview but the Envoy rate-limit one
