@@ -47,6 +47,7 @@ class Compiled:
     data: bytes = attrs.field(repr=False)
     panel_count: int
     source: str = ""  # the module that declared it
+    lint_exceptions: tuple = ()  # ((panel title, rule, reason), ...) from the Board, for `dashctl lint`
 
     @property
     def path(self) -> str:
@@ -263,4 +264,5 @@ def compile_board(board: Board, settings, catalog: Catalog | None = None, source
     c = _Compiler(board, settings, catalog)
     model = c.model()
     folder = getattr(board, "folder", "General") or "General"
-    return Compiled(board.uid, board.title, folder, model, dumps(model), c.panel_count, source)
+    return Compiled(board.uid, board.title, folder, model, dumps(model), c.panel_count, source,
+                    tuple(tuple(e) for e in getattr(board, "lint_exceptions", ())))

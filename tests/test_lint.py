@@ -1,0 +1,304 @@
+"""`dashctl lint`: each rule fires on a deliberately broken panel, with a finding that names the
+dashboard, the panel and the rule; the shipped dashboards are clean."""
+
+from __future__ import annotations
+
+import copy
+import json
+import textwrap
+
+import attrs
+import grafanalib.core as g
+import pytest
+
+from conftest import run_dashctl
+from dashctl import grafana_vars as gv
+from dashctl.compile import compile_board
+from dashctl.lint import RULES, lint
+from panels import kit
+from panels import variables as v
+from panels.catalog import default_catalog
+from panels.plano import BUILD_INFO, UPSTREAM
+from panels.settings import Settings
+
+S = Settings()
+CAT = default_catalog()
+
+
+def board(*panels, uid="t-board", title="Test board", variables=(), exceptions=()):
+    return compile_board(kit.board(S, uid=uid, title=title, folder="T", desc="a test dashboard",
+                                   rows=[kit.row("Row", *panels)], variables=variables,
+                                   lint_exceptions=exceptions), S, CAT)
+
+
+def panel(expr: str, title="Broken", unit="short", **kw):
+    """A panel with a raw query string, as a non-kit panel would have."""
+    return kit.timeseries(title, g.Target(expr=expr, refId="A"), unit=unit, desc="a deliberately broken panel", **kw)
+
+
+def findings(*compiled):
+    return [f.line() for f in lint(compiled, CAT, S)]
+
+
+def one(expr, **kw) -> str:
+    out = findings(board(panel(expr), **kw))
+    assert len(out) == 1, out
+    return out[0]
+
+
+def edit(c, fn):
+    """The compiled dashboard with its model changed by fn(model)."""
+    model = copy.deepcopy(c.model)
+    fn(model)
+    return attrs.evolve(c, model=model)
+
+
+OK = 'sum(rate(brightstaff_http_requests_total{job="brightstaff"}[$__rate_interval]))'
+
+
+def test_a_correct_panel_has_no_finding():
+    assert findings(board(panel(OK))) == []
+
+
+def test_syntax():
+    assert one('sum(rate(brightstaff_http_requests_total{job="brightstaff"}[$__rate_interval])') == (
+        't-board: "Broken": [syntax] A: unclosed left parenthesis: '
+        'sum(rate(brightstaff_http_requests_total{job="brightstaff"}[$__rate_interval])')
+
+
+def test_unknown_metric():
+    assert one('sum(rate(brightstaff_http_request_total{job="brightstaff"}[$__rate_interval]))') == (
+        't-board: "Broken": [unknown-metric] A: unknown metric brightstaff_http_request_total: not in the metric '
+        'catalog, so no source emits it')
+
+
+def test_unknown_metric_names_a_histogram_queried_without_its_suffix():
+    assert one('brightstaff_http_request_duration_seconds{job="brightstaff"}') == (
+        't-board: "Broken": [unknown-metric] A: brightstaff_http_request_duration_seconds is a histogram: Prometheus '
+        'stores brightstaff_http_request_duration_seconds_bucket, brightstaff_http_request_duration_seconds_sum '
+        'and brightstaff_http_request_duration_seconds_count, not brightstaff_http_request_duration_seconds')
+
+
+def test_unknown_label_in_a_matcher_and_in_by():
+    assert one('sum by (provider) (rate(brightstaff_http_requests_total{job="brightstaff"}[$__rate_interval]))') == (
+        't-board: "Broken": [unknown-label] A: sum by (provider): no series inside has label \'provider\' (they '
+        'have: handler, instance, job, method, status_class)')
+    line = one('sum(rate(brightstaff_http_requests_total{job="brightstaff", status="500"}[$__rate_interval]))')
+    assert line.startswith('t-board: "Broken": [unknown-label] A: brightstaff_http_requests_total has no label '
+                           "'status' (its labels: handler, instance, job, method, status_class)")
+
+
+def test_unknown_label_follows_label_replace_and_on():
+    made = ('sum by (vendor) (label_replace(rate(brightstaff_llm_tokens_total{job="brightstaff"}[$__rate_interval]),'
+            ' "vendor", "$1", "provider", "(.*)"))')
+    assert findings(board(panel(made))) == []
+    line = one('brightstaff_build_info{job="brightstaff"} * on (model) group_left '
+               'sum by (model) (rate(brightstaff_llm_tokens_total{job="brightstaff"}[$__rate_interval]))')
+    assert line == 't-board: "Broken": [unknown-label] A: on (model): the left side has no label \'model\''
+
+
+def test_unknown_value():
+    assert one('sum(rate(brightstaff_http_requests_total{job="brightstaff", status_class="500"}'
+               '[$__rate_interval]))') == (
+        't-board: "Broken": [unknown-value] A: status_class="500": brightstaff_http_requests_total never has '
+        "status_class '500' (it has: 1xx, 2xx, 3xx, 4xx, 5xx, other)")
+    assert findings(board(panel('sum(rate(brightstaff_http_requests_total{job="brightstaff", '
+                                'status_class=~"4xx|5xx"}[$__rate_interval]))'))) == []
+
+
+def test_job():
+    assert one("sum(process_resident_memory_bytes)") == (
+        't-board: "Broken": [job] A: process_resident_memory_bytes has no job="brightstaff" matcher: it also reads '
+        "any other job's series of that name")
+
+
+def test_counter_rate():
+    assert one('sum(rate(brightstaff_http_in_flight_requests{job="brightstaff"}[$__rate_interval]))') == (
+        't-board: "Broken": [counter-rate] A: rate() over brightstaff_http_in_flight_requests, a gauge: rate is for '
+        'counters (show the gauge itself, or deriv()/delta())')
+
+
+def test_histogram_quantile_needs_sum_by_le():
+    assert one('histogram_quantile(0.95, sum by (handler) (rate(brightstaff_http_request_duration_seconds_bucket'
+               '{job="brightstaff"}[$__rate_interval])))') == (
+        't-board: "Broken": [histogram-quantile] A: histogram_quantile needs its buckets summed by (le, ...): '
+        'histogram_quantile(q, sum by (le, ...) (rate(x_bucket[$__rate_interval])))')
+
+
+def test_histogram_quantile_needs_bucket_series_and_their_rate():
+    out = findings(board(panel('histogram_quantile(0.95, sum by (le) (brightstaff_http_request_duration_seconds_sum'
+                               '{job="brightstaff"}))')))
+    assert 't-board: "Broken": [histogram-quantile] A: histogram_quantile over ' \
+           "brightstaff_http_request_duration_seconds_sum: it needs a histogram's _bucket series" in out
+    assert any("[histogram-quantile] A: histogram_quantile over raw bucket counters" in f for f in out)
+
+
+def test_rate_interval():
+    assert one('sum(rate(brightstaff_http_requests_total{job="brightstaff"}[5m]))') == (
+        't-board: "Broken": [rate-interval] A: rate(...[5m]): use [$__rate_interval], right at any zoom and '
+        'scrape interval')
+    assert one('sum(increase(brightstaff_http_requests_total{job="brightstaff"}[$__interval]))') == (
+        't-board: "Broken": [rate-interval] A: increase(...[$__interval]): use [$__rate_interval or $__range], '
+        'right at any zoom and scrape interval')
+    assert findings(board(panel('sum(increase(brightstaff_http_requests_total{job="brightstaff"}[$__range]))'))) == []
+
+
+def test_ratio_clamp():
+    assert one(f'sum(rate(brightstaff_http_requests_total{{job="brightstaff", status_class="5xx"}}'
+               f'[$__rate_interval])) / clamp_min({OK}, 1)') == (
+        't-board: "Broken": [ratio-clamp] A: a ratio divided by clamp_min(..., 1): under 1/s it under-reports '
+        '(0.1 of 0.1 req/s failing shows as 10%); use (part or whole * 0) / whole')
+
+
+def test_multi_value_matcher():
+    line = one('sum(rate(brightstaff_llm_upstream_requests_total{job="brightstaff", provider="$provider"}'
+               '[$__rate_interval]))', variables=(v.provider(UPSTREAM),))
+    assert line == ('t-board: "Broken": [multi-value-matcher] A: provider="$provider": $provider is multi-value '
+                    '(or All); use =~ so several values match')
+    single = attrs.evolve(v.provider(UPSTREAM), multi=False, include_all=False)
+    assert findings(board(panel('sum(rate(brightstaff_llm_upstream_requests_total{job="brightstaff", '
+                                'provider="$provider"}[$__rate_interval]))'), variables=(single,))) == []
+
+
+def test_unknown_variable():
+    assert one('sum(rate(brightstaff_llm_upstream_requests_total{job="brightstaff", provider=~"${vendor:regex}"}'
+               '[$__rate_interval]))') == (
+        't-board: "Broken": [unknown-variable] A: provider=~"${vendor:regex}": the dashboard has no variable '
+        "'vendor', so the matcher never matches")
+
+
+def test_variable_query():
+    c = board(panel(OK), variables=(v.instance(BUILD_INFO),))
+
+    def break_it(model):
+        var = model["templating"]["list"][1]
+        var["query"]["query"] = var["definition"] = 'label_values(brightstaff_build_info{job="brightstaff"}, pod)'
+
+    assert findings(edit(c, break_it)) == [
+        "t-board: [variable-query] variable instance: brightstaff_build_info has no label 'pod': the variable has "
+        "no values"]
+
+
+def test_duplicate_uid_and_title():
+    a = board(panel(OK), uid="same", title="One")
+    b = board(panel(OK), uid="same", title="Two")
+    c = board(panel(OK), uid="other", title="One")
+    assert findings(a, b, c) == ["same: [duplicate-uid] uid also used by 'One'",
+                                 "other: [duplicate-title] title 'One' is also the title of same"]
+
+
+def test_panel_title():
+    assert findings(board(panel(OK, title="Twice"), panel(OK, title="Twice"))) == [
+        't-board: "Twice": [panel-title] another panel of this dashboard has the same title']
+
+
+def test_uid():
+    c = edit(board(panel(OK)), lambda m: m.update(uid="a/b"))
+    assert findings(attrs.evolve(c, uid="a/b")) == [
+        "a/b: [uid] uid 'a/b' must be 1 to 40 characters of [A-Za-z0-9_-] (Grafana refuses others)"]
+
+
+def test_datasource():
+    def fixed(model):
+        model["panels"][1]["datasource"] = {"type": "prometheus", "uid": "prometheus"}
+
+    assert findings(edit(board(panel(OK)), fixed)) == [
+        "t-board: \"Broken\": [datasource] panel datasource {'type': 'prometheus', 'uid': 'prometheus'} is not the "
+        "${datasource} variable"]
+
+
+def test_unit():
+    assert findings(board(panel(OK, unit=""))) == [
+        't-board: "Broken": [unit] no unit: set fieldConfig.defaults.unit (s, reqps, percentunit, ...)']
+
+
+def test_overlap():
+    def squeeze(model):
+        model["panels"][2]["gridPos"]["x"] = 6
+
+    c = edit(board(panel(OK, title="Left"), panel(OK, title="Right")), squeeze)
+    assert findings(c) == ["t-board: \"Right\": [overlap] gridPos x=6 y=1 w=12 h=8 overlaps panel 'Left'"]
+    wide = edit(board(panel(OK)), lambda m: m["panels"][1]["gridPos"].update(x=20))
+    assert findings(wide) == ['t-board: "Broken": [overlap] gridPos x=20 w=12 h=8 is outside the 24-column grid']
+
+
+def test_suppression_with_a_reason_silences_one_rule_on_one_panel():
+    bad = 'sum(rate(brightstaff_http_requests_total{job="brightstaff"}[5m]))'
+    ok = board(panel(bad), panel(bad, title="Other"),
+               exceptions=[("Broken", "rate-interval", "matches the provider's 5-minute billing window")])
+    assert findings(ok) == ['t-board: "Other": [rate-interval] A: rate(...[5m]): use [$__rate_interval], right at '
+                            'any zoom and scrape interval']
+
+
+def test_suppression():
+    bad = 'sum(rate(brightstaff_http_requests_total{job="brightstaff"}[5m]))'
+    out = findings(board(panel(bad), exceptions=[("Broken", "rate-interval", " "), ("Nope", "unit", "why"),
+                                                 ("Broken", "speling", "why")]))
+    assert out[:3] == [
+        't-board: "Broken": [suppression] lint exception for rate-interval has no reason: say why the finding is '
+        'acceptable',
+        't-board: "Nope": [suppression] lint exception for unit: no panel has this title',
+        f't-board: "Broken": [suppression] lint exception names unknown rule \'speling\' (rules: {", ".join(RULES)})']
+    assert out[3].startswith('t-board: "Broken": [rate-interval]')  # a suppression without reason suppresses nothing
+
+
+def test_every_rule_has_a_test():
+    tested = {name[len("test_"):].replace("_", "-") for name in globals() if name.startswith("test_")}
+    tested |= {"duplicate-uid", "duplicate-title", "histogram-quantile", "unknown-label", "unknown-metric"}
+    assert set(RULES) <= tested, set(RULES) - tested
+
+
+# --- Grafana variables ------------------------------------------------------------------------
+def test_variables_are_substituted_outside_string_literals_only():
+    d = gv.Durations(rate_interval=60, interval=15, range=3600)
+    expr = ('topk($n, sum by ($label) (rate(x{a=~"$a", b="[[b]]", c=~"${c:regex}"}[$__rate_interval]))) '
+            '/ $__range_s + count_over_time(y[$__range]) + rate(z[$window]) + 0 * $__interval_ms')
+    assert gv.substitute(expr, d) == (
+        'topk(1, sum by (label) (rate(x{a=~"$a", b="[[b]]", c=~"${c:regex}"}[1m]))) / 3600 + '
+        'count_over_time(y[1h]) + rate(z[5m]) + 0 * 15000')
+    assert gv.substitute(expr, d, variables={"n": "5"}, strings={"a": ".*", "b": "x", "c": "y|z"}).startswith(
+        'topk(5, sum by (label) (rate(x{a=~".*", b="x", c=~"y|z"}[1m])))')
+    assert gv.substitute("x{a='$__range'}", d) == "x{a='$__range'}"
+
+
+def test_grafana_interval_choice():
+    assert gv.grafana_durations(3600, 15) == gv.Durations(rate_interval=60, interval=15, range=3600)
+    assert gv.grafana_durations(86400, 15) == gv.Durations(rate_interval=135, interval=120, range=86400)
+    assert gv.duration(3723.007) == "1h2m3s7ms"
+
+
+# --- the command ------------------------------------------------------------------------------
+def test_shipped_dashboards_are_clean():
+    r = run_dashctl("lint")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == ""
+
+
+def test_cli_reports_findings_as_lines_or_json_and_exits_1(tmp_path):
+    (tmp_path / "lint_broken.py").write_text(textwrap.dedent('''
+        import grafanalib.core as g
+        from panels import kit
+
+        def dashboard(s):
+            return kit.board(s, uid="lint-broken", title="Lint broken", folder="T", desc="d", rows=[kit.row("R",
+                kit.timeseries("Old style",
+                               g.Target(expr='rate(brightstaff_http_requests_total{job="brightstaff"}[5m])'),
+                               unit="reqps", desc="a hand-written query"))])
+    '''))
+    env = {"PYTHONPATH": str(tmp_path)}
+    r = run_dashctl("lint", "--module", "lint_broken", "lint-broken", env=env)
+    assert r.returncode == 1
+    assert r.stdout == ('lint-broken: "Old style": [rate-interval] A: rate(...[5m]): use [$__rate_interval], right at '
+                        'any zoom and scrape interval\n')
+    assert r.stderr == "dashctl: error: 1 finding(s) in 1 dashboard(s)\n"
+    j = run_dashctl("lint", "--format", "json", "--module", "lint_broken", "lint-broken", env=env)
+    assert j.returncode == 1
+    assert json.loads(j.stdout) == [{"dashboard": "lint-broken", "panel": "Old style", "rule": "rate-interval",
+                                     "message": "A: rate(...[5m]): use [$__rate_interval], right at any zoom and "
+                                                "scrape interval"}]
+
+
+@pytest.mark.parametrize("uid", ["plano-routing"])
+def test_lint_one_dashboard_by_uid(uid):
+    r = run_dashctl("lint", uid)
+    assert r.returncode == 0 and r.stdout == ""
