@@ -24,6 +24,7 @@ prometheus:
 
 ## Lint the dashboards and the code
 lint: $(STAMP)
+	$(DASHCTL) lint
 	$(VENV)/bin/ruff check panels dashboards dashctl scripts tests
 
 ## The whole test suite (installs Prometheus if missing)
@@ -33,6 +34,20 @@ test: $(STAMP) prometheus lint
 ## Benchmarks, printed as ratios against their baselines
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+
+## Prometheus + Grafana in Docker, Grafana provisioned from build/ (keep it live with `dashctl watch`)
+COMPOSE ?= docker compose
+stack: $(STAMP)
+	@docker info >/dev/null 2>&1 || { echo "make stack: no working Docker engine here (docker info failed)."; \
+	  echo "Without Docker: make demo (Debian's Prometheus scraping the traffic simulator, for dashctl verify)"; \
+	  exit 1; }
+	$(DASHCTL) provision --dir build
+	$(COMPOSE) -f deploy/docker-compose.yml up -d
+	@echo "Grafana http://127.0.0.1:3000 (admin/admin), Prometheus http://127.0.0.1:9090; live edits: $(DASHCTL) watch"
+
+## Without Docker: Debian's Prometheus scraping the traffic simulator's live endpoint (Ctrl-C stops)
+demo: $(STAMP) prometheus
+	$(PY) scripts/demo.py
 
 clean:
 	rm -rf build $(VENV)

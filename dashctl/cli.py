@@ -17,6 +17,11 @@ from dashctl.errors import DashctlError
 COMMANDS = {
     "build": "dashctl.commands.build",
     "list": "dashctl.commands.listing",
+    "lint": "dashctl.commands.lint",
+    "verify": "dashctl.commands.verify",
+    "push": "dashctl.commands.push",
+    "provision": "dashctl.commands.provision",
+    "watch": "dashctl.commands.watch",
 }
 
 

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import attrs
-from attrs.validators import deep_iterable, in_, instance_of, matches_re
+from attrs.validators import deep_iterable, ge, in_, instance_of, matches_re
 
 
 class SettingsError(ValueError):
@@ -22,6 +22,21 @@ class SettingsError(ValueError):
 
 _JOB = matches_re(r"^[^\"\\\n]*$")  # spliced into job="..."; no quotes or backslashes
 _STR_TUPLE = deep_iterable(instance_of(str))
+
+
+def _int(value):
+    """Numbers from TOML, environment variables or flags; anything else is left for the validator to name."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _bool(value):
+    """true/false, yes/no, on/off, 1/0 (environment variables and flags are strings)."""
+    if isinstance(value, str):
+        return {"true": True, "yes": True, "on": True, "1": True,
+                "false": False, "no": False, "off": False, "0": False}.get(value.strip().lower(), value)
+    return value
 
 
 def _tuple(value):
@@ -64,6 +79,13 @@ class Settings:
     schema_version: int = attrs.field(default=39, converter=int, validator=in_((39, 40, 41, 42)))
     refresh: str = attrs.field(default="30s", validator=matches_re(r"^(\d+[smhd])?$"))
     time_from: str = attrs.field(default="now-1h", validator=matches_re(r"^now(-\d+[smhdwMy])?$"))
+    # File provisioning (dashctl provision / watch): the dashboard provider Grafana reads.
+    # Grafana re-scans the dashboard files every update_interval_seconds (the SDK ships 30).
+    update_interval_seconds: int = attrs.field(default=30, converter=_int, validator=[instance_of(int), ge(1)])
+    allow_ui_updates: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
+    disable_deletion: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
+    org_id: int = attrs.field(default=1, converter=_int, validator=[instance_of(int), ge(1)])
+    provider_name: str = attrs.field(default="llm-gateway", validator=matches_re(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"))
 
     @property
     def jobs(self) -> dict[str, str]:

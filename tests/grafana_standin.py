@@ -461,7 +461,7 @@ class StandInGrafana:
             )
             return "answer", (fail["status"], {"message": phrase}, extra)
         try:
-            for m, rx, fn, needs_auth in self._routes:
+            for m, rx, fn, needs_auth in self._routes:  # noqa: B007 (used after the break)
                 match = rx.fullmatch(path)
                 if m == method and match:
                     break

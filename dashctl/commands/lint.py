@@ -42,7 +42,7 @@ def command(app, uids, fmt, modules, list_rules):
     else:
         for f in findings:
             click.echo(f.line())
-        app.log(f"{len(report.dashboards)} dashboard(s) linted, {len(findings)} finding(s)")
+        click.echo(f"{len(report.dashboards)} dashboard(s) linted, {len(findings)} finding(s)", err=True)
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
     if findings:
