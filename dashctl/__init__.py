@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 
 _PUBLIC = {
-    "build": "dashctl.build:build",
-    "BuildReport": "dashctl.build:BuildReport",
+    "build": "dashctl.builder:build",
+    "BuildReport": "dashctl.builder:BuildReport",
     "Compiled": "dashctl.compile:Compiled",
     "compile_board": "dashctl.compile:compile_board",
-    "provision": "dashctl.provision:provision",
-    "push": "dashctl.push:push",
+    "provision": "dashctl.provisioner:provision",
+    "push": "dashctl.pusher:push",
     "GrafanaClient": "dashctl.grafana_client:GrafanaClient",
     "Override": "dashctl.overrides:Override",
     "replace_panel": "dashctl.overrides:replace_panel",

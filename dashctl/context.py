@@ -42,7 +42,7 @@ class App:
     def build(self, modules=(), only=(), **kw):
         """Build every discovered dashboard (plus `modules`) with this app's settings and overrides."""
         from dashctl import discover
-        from dashctl.build import build
+        from dashctl.builder import build
 
         return build(self.settings(), discover.all_modules(tuple(modules)), only=only,
                      overrides=self.overrides(), **kw)

@@ -12,7 +12,7 @@ as the last one would otherwise load the stale `.pyc`.
 
 A module that fails to import or build prints one error line and keeps its last good
 files; the others still build. While a panels module is broken nothing is written. The
-files go through `dashctl.provision` (temporary name + rename, unchanged files untouched,
+files go through `dashctl.provisioner` (temporary name + rename, unchanged files untouched,
 a dashboard that left the code removed). With a push callback, the dashboards whose file
 changed are pushed too (a failed push is retried on the next change).
 """
@@ -34,7 +34,7 @@ import attrs
 
 from dashctl import discover
 from dashctl.errors import BuildError, ConfigError, DashctlError
-from dashctl.provision import DASHBOARDS, Options, provision
+from dashctl.provisioner import DASHBOARDS, Options, provision
 from dashctl.writer import owned
 
 # modules that hold the running watcher: never reloaded
@@ -367,7 +367,7 @@ class Watcher:
 
     def _build_and_write(self, kind: str, targets, failed: set[str], errors: list, t0: float) -> Cycle:
         """Build `targets` (the changed dashboard modules, or all), merge with the last good builds, write."""
-        build = importlib.import_module("dashctl.build").build  # looked up now: it may have been reloaded
+        build = importlib.import_module("dashctl.builder").build  # looked up now: it may have been reloaded
         try:
             toml = self.app.overrides()
         except DashctlError as exc:

@@ -26,9 +26,9 @@ for p in (ROOT, ROOT / "tests"):
 
 import attrs  # noqa: E402
 
-from dashctl.build import build  # noqa: E402
+from dashctl.builder import build  # noqa: E402
 from dashctl.grafana_client import GrafanaClient  # noqa: E402
-from dashctl.push import push  # noqa: E402
+from dashctl.pusher import push  # noqa: E402
 from grafana_standin import StandInGrafana  # noqa: E402
 from panels.settings import Settings  # noqa: E402
 

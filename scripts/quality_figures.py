@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import prom  # noqa: E402  (tests/prom.py: the same Prometheus helper the tests use)
 from dashctl import simulate as sim  # noqa: E402
-from dashctl.build import build  # noqa: E402
+from dashctl.builder import build  # noqa: E402
 from dashctl.lint import lint  # noqa: E402
 from dashctl.verify import Options, Prometheus, verify  # noqa: E402
 from panels.catalog import default_catalog  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashctl.build import build
+from dashctl.builder import build
 from panels.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -113,7 +113,7 @@ def test_grouping_labels_exist_on_the_grouped_metrics(all_models, settings):
 
 
 def test_bytes_are_sorted_indented_and_deterministic(report, settings):
-    from dashctl.build import build
+    from dashctl.builder import build
 
     again = build(settings).by_uid()
     for d in report.dashboards:

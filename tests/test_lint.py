@@ -290,7 +290,7 @@ def test_cli_reports_findings_as_lines_or_json_and_exits_1(tmp_path):
     assert r.returncode == 1
     assert r.stdout == ('lint-broken: "Old style": [rate-interval] A: rate(...[5m]): use [$__rate_interval], right at '
                         'any zoom and scrape interval\n')
-    assert r.stderr == "dashctl: error: 1 finding(s) in 1 dashboard(s)\n"
+    assert r.stderr == "1 dashboard(s) linted, 1 finding(s)\ndashctl: error: 1 finding(s) in 1 dashboard(s)\n"
     j = run_dashctl("lint", "--format", "json", "--module", "lint_broken", "lint-broken", env=env)
     assert j.returncode == 1
     assert json.loads(j.stdout) == [{"dashboard": "lint-broken", "panel": "Old style", "rule": "rate-interval",

@@ -7,7 +7,7 @@ import attrs
 import pytest
 
 from conftest import SHARED, iter_panels, run_dashctl
-from dashctl.build import build
+from dashctl.builder import build
 from panels.catalog import spanmetrics_source
 from panels.settings import Settings
 from promql import selectors

@@ -9,7 +9,7 @@ import promql_parser as pp
 import pytest
 
 from conftest import ROOT, iter_panels, run_dashctl
-from dashctl.build import build
+from dashctl.builder import build
 from dashctl.errors import ConfigError
 from panels import cost
 from panels.prices import DEFAULT_FILE, load_prices

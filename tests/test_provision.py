@@ -19,7 +19,7 @@ import yaml
 from conftest import run_dashctl
 from dashctl.compile import dumps
 from dashctl.errors import ConfigError
-from dashctl.provision import Options, provision
+from dashctl.provisioner import Options, provision
 from dashctl.writer import MANIFEST, owned, write_tree
 from panels.settings import Settings
 

@@ -14,7 +14,7 @@ from conftest import run_dashctl
 from dashctl.diff import diff
 from dashctl.errors import RemoteError
 from dashctl.grafana_client import AuthError, GrafanaClient
-from dashctl.push import MANAGED_TAG, STAMP, content_hash, folder_uid, push, upload_model
+from dashctl.pusher import MANAGED_TAG, STAMP, content_hash, folder_uid, push, upload_model
 
 sys.path.insert(0, os.path.dirname(__file__))
 from grafana_standin import StandInGrafana  # noqa: E402

@@ -12,7 +12,7 @@ import click
 from dashctl.context import pass_app
 from dashctl.errors import BuildFailed, ConfigError, FindingsError, RemoteError
 from dashctl.grafana_client import GrafanaClient
-from dashctl.push import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
+from dashctl.pusher import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
 
 MAX_CHANGE_LINES = 25
 

@@ -28,7 +28,7 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
     Every file is written atomically; unchanged files are not touched. A module that fails
     prints one error and keeps its last good files; watching goes on. Ctrl-C stops.
     """
-    from dashctl.provision import Options
+    from dashctl.provisioner import Options
     from dashctl.watch import Watcher
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
@@ -47,9 +47,9 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
 
 
 def _pusher(app, url, owner):
-    """push(compiled) -> (summary line, failed uids), through dashctl.push (imported now: fails early)."""
+    """push(compiled) -> (summary line, failed uids), through dashctl.pusher (imported now: fails early)."""
     from dashctl.grafana_client import GrafanaClient
-    from dashctl.push import push
+    from dashctl.pusher import push
 
     client = GrafanaClient.from_env(url=url, log=app.log, user_agent="dashctl-watch")
     extra = {"owner": owner} if owner else {}

@@ -1,7 +1,7 @@
 """Push compiled dashboards to Grafana's API: idempotent, drift-safe, folder-aware, parallel.
 
     from dashctl.grafana_client import GrafanaClient
-    from dashctl.push import push
+    from dashctl import push
     report = push(build(settings).dashboards, GrafanaClient.from_env())
     print(report.summary_line()); sys.exit(report.exit_code)
 
