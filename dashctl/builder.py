@@ -44,12 +44,6 @@ def _call(fn, module: discover.DashboardModule, settings):
         raise BuildError(f"building failed: {discover.describe(exc)}", dashboard=module.name) from exc
 
 
-def boards_of(module: discover.DashboardModule, settings, reload: bool = False) -> list:
-    fn = discover.load(module, reload=reload)
-    result = _call(fn, module, settings)
-    return list(result) if isinstance(result, (list, tuple)) else [result]
-
-
 def build(settings, modules: Iterable[discover.DashboardModule] | None = None, only: Iterable[str] = (),
           reload: bool = False, transforms: Iterable = (), overrides: Iterable[ov.Override] = ()) -> BuildReport:
     """Compile the dashboards of `modules` (default: all discovered); `only` keeps those uids.

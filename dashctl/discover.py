@@ -55,14 +55,6 @@ def all_modules(extra: tuple[str, ...] = (), entry_points: bool = True) -> list[
     return out
 
 
-def load(module: DashboardModule, reload: bool = False) -> Callable:
-    """Import a module and return its builder; any failure is one BuildError naming it."""
-    fn, _ = load_hooks(module, reload)
-    if fn is None:
-        raise BuildError("defines neither dashboard(settings) nor dashboards(settings)", dashboard=module.name)
-    return fn
-
-
 def load_hooks(module: DashboardModule, reload: bool = False) -> tuple[Callable | None, Callable | None]:
     """Import a module: (its dashboard builder, its `overrides(settings)`), either may be None."""
     try:
@@ -76,7 +68,7 @@ def load_hooks(module: DashboardModule, reload: bool = False) -> tuple[Callable 
     except ModuleNotFoundError as exc:
         raise BuildError(f"cannot import: {exc}", dashboard=module.name) from exc
     except Exception as exc:  # any error while importing user code
-        raise BuildError(f"import failed: {_describe(exc)}", dashboard=module.name) from exc
+        raise BuildError(f"import failed: {describe(exc)}", dashboard=module.name) from exc
     fn = getattr(mod, "dashboards", None) or getattr(mod, "dashboard", None)
     ov = getattr(mod, "overrides", None)
     if not callable(fn) and not callable(ov):
@@ -85,13 +77,10 @@ def load_hooks(module: DashboardModule, reload: bool = False) -> tuple[Callable 
     return (fn if callable(fn) else None), (ov if callable(ov) else None)
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     """`ValueError: text (file.py:12)`: the innermost frame of user code."""
     tb = traceback.extract_tb(exc.__traceback__)
     frame = next((f for f in reversed(tb) if "site-packages" not in f.filename and "importlib" not in f.filename),
                  None)
     where = f" ({frame.filename}:{frame.lineno})" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
-
-
-describe = _describe

@@ -251,14 +251,28 @@ class GrafanaClient:
     def health(self) -> dict:
         return self.request("GET", "/api/health")
 
-    def get_dashboard(self, uid: str) -> dict | None:
-        """{"dashboard": ..., "meta": ...}, or None when there is no such dashboard."""
+    def _get_or_none(self, path: str) -> dict | None:
+        """GET path, or None on 404 (an auth error still raises)."""
         try:
-            return self.request("GET", f"/api/dashboards/uid/{uid}")
+            return self.request("GET", path)
         except ApiError as exc:
             if exc.status == 404 and not isinstance(exc, AuthError):
                 return None
             raise
+
+    def _pages(self, path: str, params: list[tuple[str, str]]):
+        """Each page of a paged listing (limit SEARCH_LIMIT), until a short or non-list page."""
+        page = 1
+        while True:
+            batch = self.request("GET", path, params=[*params, ("limit", str(SEARCH_LIMIT)), ("page", str(page))])
+            yield batch
+            if not isinstance(batch, list) or len(batch) < SEARCH_LIMIT:
+                return
+            page += 1
+
+    def get_dashboard(self, uid: str) -> dict | None:
+        """{"dashboard": ..., "meta": ...}, or None when there is no such dashboard."""
+        return self._get_or_none(f"/api/dashboards/uid/{uid}")
 
     def save_dashboard(self, dashboard: dict, folder_uid: str, *, message: str = "",
                        overwrite: bool = False) -> dict:
@@ -271,41 +285,22 @@ class GrafanaClient:
 
     def search(self, *, tags=(), kind: str = "dash-db", query: str = "") -> list[dict]:
         """Every hit (all pages). `tags` are ANDed, as Grafana does."""
+        params = [("type", kind)] + [("tag", t) for t in tags]  # grafana-api.md: `tag` is a repeated parameter
+        if query:
+            params.append(("query", query))
         hits: list[dict] = []
-        page = 1
-        while True:
-            params = [("type", kind), ("limit", str(SEARCH_LIMIT)), ("page", str(page))]
-            params += [("tag", t) for t in tags]  # grafana-api.md: `tag` is a repeated parameter
-            if query:
-                params.append(("query", query))
-            batch = self.request("GET", "/api/search", params=params)
+        for batch in self._pages("/api/search", params):
             if not isinstance(batch, list):
                 raise RemoteError(f"GET /api/search: unexpected answer from {self.url}")
             hits.extend(batch)
-            if len(batch) < SEARCH_LIMIT:
-                return hits
-            page += 1
+        return hits
 
     def get_folder(self, uid: str) -> dict | None:
-        try:
-            return self.request("GET", f"/api/folders/{uid}")
-        except ApiError as exc:
-            if exc.status == 404 and not isinstance(exc, AuthError):
-                return None
-            raise
+        return self._get_or_none(f"/api/folders/{uid}")
 
     def list_folders(self, parent_uid: str = "") -> list[dict]:
-        out: list[dict] = []
-        page = 1
-        while True:
-            params = {"limit": SEARCH_LIMIT, "page": page}
-            if parent_uid:
-                params["parentUid"] = parent_uid
-            batch = self.request("GET", "/api/folders", params=params)
-            out.extend(batch if isinstance(batch, list) else [])
-            if not isinstance(batch, list) or len(batch) < SEARCH_LIMIT:
-                return out
-            page += 1
+        params = [("parentUid", parent_uid)] if parent_uid else []
+        return [f for batch in self._pages("/api/folders", params) if isinstance(batch, list) for f in batch]
 
     def create_folder(self, uid: str, title: str, parent_uid: str = "") -> dict:
         body = {"uid": uid, "title": title}

@@ -367,19 +367,27 @@ class Pusher:
         self.log(f"{item.uid}: {item.action}{' failed: ' + item.error if item.error else ''}", 2)
 
     # -------------------------------------------------------------- one dashboard
+    def _fetch(self, item: Item) -> tuple[dict, dict] | None:
+        """GET the dashboard as Grafana holds it: (model, meta), its version and url noted on the item."""
+        got = self.client.get_dashboard(item.uid)
+        if got is None:
+            return None
+        current, meta = got.get("dashboard") or {}, got.get("meta") or {}
+        item.version, item.url = meta.get("version"), self.client.link(meta.get("url") or "")
+        item.previous = item.version
+        return current, meta
+
     def _dashboard(self, item: Item, t: Target) -> None:
         path = t.folder_path
         fuid = self.folders.uid(path)
         new = upload_model(t, fuid, self.owner)
-        got = self.client.get_dashboard(t.uid)
+        got = self._fetch(item)
         if got is None:
             item.action = "create"
             item.reason = f"{len(flatten(new))} panel(s)"
             self._save(item, new, path, version=None)
             return
-        current, meta = got.get("dashboard") or {}, got.get("meta") or {}
-        item.version, item.url = meta.get("version"), self.client.link(meta.get("url") or "")
-        item.previous = item.version
+        current, meta = got
         if meta.get("provisioned"):
             item.action = "provisioned"
             item.reason = ("provisioned from a file in Grafana, which refuses to save it: remove it from the "
@@ -436,13 +444,11 @@ class Pusher:
 
     # -------------------------------------------------------------- prune
     def _prune(self, item: Item, _unused) -> None:
-        got = self.client.get_dashboard(item.uid)
+        got = self._fetch(item)
         if got is None:
             item.action = "skip"  # gone meanwhile
             return
-        current, meta = got.get("dashboard") or {}, got.get("meta") or {}
-        item.version, item.url = meta.get("version"), self.client.link(meta.get("url") or "")
-        item.previous = item.version
+        current, meta = got
         item.folder = meta.get("folderTitle") or item.folder
         stamp = current.get(STAMP)
         if meta.get("provisioned") or not isinstance(stamp, dict) or stamp.get("owner", DEFAULT_OWNER) != self.owner:
