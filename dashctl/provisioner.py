@@ -25,7 +25,7 @@ import orjson
 import yaml
 
 from dashctl.errors import ConfigError
-from dashctl.writer import WriteReport, identity, owned, write_tree
+from dashctl.writer import WriteReport, identity, kept_on_failure, owned, write_tree
 
 DASHBOARDS = "dashboards"
 PROVISIONING = "provisioning"
@@ -132,7 +132,7 @@ def provision(directory: str | Path, dashboards, settings, options: Options = Op
     files, failed = dashboard_files(dashboards)
     board_root = root / DASHBOARDS
     if keep is None:
-        keep = owned(board_root) - set(files) if failed else set()
+        keep = kept_on_failure(board_root, files, failed)
     clash = foreign_duplicates(board_root, files) if board_root.is_dir() else []
     if clash:
         raise ConfigError(f"{board_root}: file(s) not written by dashctl hold the uid of one of our dashboards "

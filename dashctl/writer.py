@@ -83,6 +83,12 @@ def owned(root: Path) -> set[str]:
         return set()
 
 
+def kept_on_failure(root: str | Path, files: Mapping[str, bytes], failed: bool) -> set[str]:
+    """What to keep when some dashboards failed to build: a failed module may have built any
+    earlier file, so every earlier file not rebuilt now keeps its last good version."""
+    return owned(Path(root)) - set(files) if failed else set()
+
+
 def identity(rel: str) -> str:
     """What must be unique in a tree: the uid (stem) of a `.json` file, the path of any other."""
     p = PurePosixPath(rel)

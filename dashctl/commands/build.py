@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from dashctl.context import pass_app
 from dashctl.errors import BuildFailed, FindingsError
-from dashctl.writer import out_of_date, owned, write_tree
+from dashctl.writer import kept_on_failure, out_of_date, write_tree
 
 DEFAULT_OUT = "build/dashboards"
 
@@ -30,8 +28,7 @@ def command(app, out, only, check, modules):
     """
     report = app.build(modules, only=only)
     files = {d.path: d.data for d in report.dashboards}
-    # a module that failed may have built any uid: keep every earlier file, prune nothing new
-    keep = owned(Path(out)) - set(files) if report.errors else set()
+    keep = kept_on_failure(out, files, bool(report.errors))
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
     if check:
