@@ -67,11 +67,12 @@ class Settings:
     # OpenTelemetry collector spanmetrics namespace: "" -> calls_total (before v0.109),
     # "traces_span_metrics" -> traces_span_metrics_calls_total (v0.109 and later).
     spanmetrics_namespace: str = attrs.field(default="", validator=matches_re(r"^([a-zA-Z_][a-zA-Z0-9_]*)?$"))
-    # Envoy's rate-limit counter: today "ratelimited_rq", before Envoy 1.20
-    # "envoy_wasmcustom_ratelimited_rq". The panel sums every name listed.
+    # Envoy's rate-limit counter: "ratelimited_rq" since Envoy 1.20 (Plano ships 1.37); before
+    # 1.20 Prometheus called it "envoy_ratelimited_rq"; "envoy_wasmcustom_ratelimited_rq" is
+    # the StatsD spelling some dashboards query. The panel sums every name listed.
     ratelimit_metrics: tuple[str, ...] = attrs.field(
-        default=("ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"), converter=_tuple,
-        validator=deep_iterable(in_(("ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"))),
+        default=("ratelimited_rq",), converter=_tuple,
+        validator=deep_iterable(in_(("ratelimited_rq", "envoy_ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"))),
     )
     # Model price file in the SDK's format; "" uses the shipped config/model_prices.yaml.
     prices_file: str = attrs.field(default="", validator=instance_of(str))

@@ -13,7 +13,7 @@ from dashctl.builder import build
 from panels.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"  # copies of ../shared, see tests/fixtures/SOURCES.md
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import json
 import promql_parser as pp
 import pytest
 
-from conftest import SHARED, iter_panels
+from conftest import FIXTURES, iter_panels
 from panels.catalog import default_catalog
 from promql import parse, range_windows, selectors
 
@@ -142,7 +142,7 @@ UPSTREAM_COUNTERPARTS = {
 
 
 def test_brightstaff_has_a_counterpart_for_each_upstream_panel(models):
-    upstream = json.loads((SHARED / "reference" / "plano" / "brightstaff_dashboard.json").read_text())
+    upstream = json.loads((FIXTURES / "plano" / "brightstaff_dashboard.json").read_text())
     ours = {p["title"]: p for p in iter_panels(models["brightstaff"])}
     up_panels = [p for p in upstream["panels"] if p["type"] != "row"]
     assert len(up_panels) == 15 and set(UPSTREAM_COUNTERPARTS) == {p["title"] for p in up_panels}

@@ -4,10 +4,12 @@ import re
 
 import pytest
 
-from conftest import SHARED
+from conftest import FIXTURES
 from panels import catalog as c
 
-REFERENCE = (SHARED / "docs" / "metrics-reference.md").read_text()
+REFERENCE = (FIXTURES / "metrics-reference.md").read_text()
+# The four sources the catalog ships; the OpenTelemetry GenAI source that follows is not one of them yet.
+SHIPPED = REFERENCE.split("## Source `otel-genai`")[0]
 
 
 METRIC_LIKE = re.compile(r"^(brightstaff|process|envoy|llm|traces_span_metrics|calls|duration_milliseconds|ratelimited"
@@ -18,10 +20,12 @@ METRIC_LIKE = re.compile(r"^(brightstaff|process|envoy|llm|traces_span_metrics|c
 def _reference_metrics() -> set[str]:
     """Every backticked metric-like name of the reference, minus labels and `_bucket/_sum/_count` lists."""
     tokens = set()
-    for quoted in re.findall(r"`([^`]+)`", REFERENCE):
+    for quoted in re.findall(r"`([^`]+)`", SHIPPED):
         tokens.update(t for t in re.findall(r"[a-z_:][a-z0-9_:]*", quoted) if METRIC_LIKE.match(t))
-    labels = {label for m in c.default_catalog().metrics for label in m.labels}
-    return tokens - labels
+    metrics = c.default_catalog().metrics
+    labels = {label for m in metrics for label in m.labels}
+    values = {v for m in metrics for _, vs in m.values for v in vs}
+    return tokens - labels - values
 
 
 def test_every_metric_of_the_reference_is_in_the_catalog():
@@ -38,7 +42,7 @@ def test_labels_match_the_reference_tables():
     rows = re.findall(r"^\| `([a-z_]+)` \| ([^|]+) \| ([^|]+) \|", REFERENCE, re.M)
     checked = 0
     for name, _kind, labels in rows:
-        want = set(re.findall(r"`([a-z_]+)`", labels))
+        want = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", labels)))  # "(values)" are not labels
         if not want or name not in {m.name for m in cat.metrics}:
             continue
         assert set(cat.metric(name).labels) == want, name

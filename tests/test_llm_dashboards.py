@@ -6,7 +6,7 @@ import re
 import attrs
 import pytest
 
-from conftest import SHARED, iter_panels, run_dashctl
+from conftest import FIXTURES, iter_panels, run_dashctl
 from dashctl.builder import build
 from panels.catalog import spanmetrics_source
 from panels.settings import Settings
@@ -132,7 +132,7 @@ UPSTREAM_COUNTERPARTS = {
 
 
 def test_requests_overview_has_each_upstream_panel_and_error_ratio(models):
-    upstream = json.loads((SHARED / "reference" / "plano" / "plano-requests.json").read_text())
+    upstream = json.loads((FIXTURES / "plano" / "plano-requests.json").read_text())
     assert {p["title"] for p in upstream["panels"]} == set(UPSTREAM_COUNTERPARTS)
     ours = _panels(models["plano-requests-overview"])
     for p in upstream["panels"]:
@@ -153,8 +153,10 @@ def _ratelimit_expr(settings):
 
 def test_rate_limit_panel_accepts_todays_and_older_envoy_names(models):
     expr = _panels(models["plano-requests-overview"])["Rate-limited requests / sec"]["targets"][0]["expr"]
-    assert expr == ('sum (rate(ratelimited_rq{job="envoy"}[$__rate_interval]) or '
-                    'rate(envoy_wasmcustom_ratelimited_rq{job="envoy"}[$__rate_interval]))')
+    assert expr == 'sum (rate(ratelimited_rq{job="envoy"}[$__rate_interval]))'  # Envoy >= 1.20, the default
+    assert _ratelimit_expr(Settings(ratelimit_metrics=("ratelimited_rq", "envoy_ratelimited_rq"))) == (
+        'sum (rate(ratelimited_rq{job="envoy"}[$__rate_interval]) or '
+        'rate(envoy_ratelimited_rq{job="envoy"}[$__rate_interval]))')
     assert _ratelimit_expr(Settings(ratelimit_metrics="envoy_wasmcustom_ratelimited_rq")) == (
         'sum (rate(envoy_wasmcustom_ratelimited_rq{job="envoy"}[$__rate_interval]))')
 
