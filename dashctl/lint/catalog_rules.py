@@ -75,7 +75,6 @@ def rule_unknown_label(q: Query, tree, catalog: Catalog, settings) -> Iterator[s
                         yield f"{q.ref}: group ({label}): the {side} side has no label {label!r}"
 
 
-
 def rule_unknown_value(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
     for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector)):
         metric = metric_of(catalog, vs)
@@ -97,13 +96,12 @@ def rule_job(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
         if not job:
             continue
         found = [m for m in matchers(vs) if m.name == "job"]
-        if not found:
+        if not found and not series_names(vs)[0].startswith("process_"):  # process-job says it, with why
             yield (f'{q.ref}: {series_names(vs)[0]} has no job="{job}" matcher: it also reads any other '
                    f"job's series of that name")
         for m in found:
             if op(m) == "=" and m.value != job:
                 yield f'{q.ref}: {series_names(vs)[0]} matches job="{m.value}", the settings say "{job}"'
-
 
 
 def rule_counter_rate(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
@@ -139,7 +137,6 @@ def rule_histogram_quantile(q: Query, tree, catalog: Catalog, settings) -> Itera
         if any(id(vs) not in wrapped for vs in selectors):
             yield (f"{q.ref}: histogram_quantile over raw bucket counters: take rate(...[$__rate_interval]) of "
                    f"the buckets first (raw counts give the quantile since the process started)")
-
 
 
 def rule_rate_interval(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:

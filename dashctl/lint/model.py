@@ -36,6 +36,7 @@ class Query:
     ref: str
     expr: str
     variables: dict = attrs.field(hash=False, eq=False)  # name -> templating entry
+    thresholds: tuple = attrs.field(default=(), eq=False)  # the panel's threshold values that apply to it
 
 
 def iter_panels(model: dict) -> Iterator[dict]:
@@ -51,11 +52,29 @@ def variables(model: dict) -> dict:
 LABEL_VALUES = re.compile(r"^\s*label_values\((.*?)(?:,\s*([a-zA-Z_][a-zA-Z0-9_]*))?\s*\)\s*$", re.S)
 
 
+def _steps(thresholds) -> list[float]:
+    steps = thresholds.get("steps") or [] if isinstance(thresholds, dict) else []
+    return [s["value"] for s in steps if isinstance(s, dict) and isinstance(s.get("value"), (int, float))]
+
+
+def thresholds(panel: dict, ref: str) -> tuple[float, ...]:
+    """The threshold values drawn on a target's series: the panel's defaults, and overrides of its refId."""
+    config = panel.get("fieldConfig") or {}
+    values = _steps((config.get("defaults") or {}).get("thresholds"))
+    for o in config.get("overrides") or []:
+        matcher = o.get("matcher") or {}
+        if matcher.get("id") == "byFrameRefID" and matcher.get("options") == ref:
+            for prop in o.get("properties") or []:
+                if prop.get("id") == "thresholds":
+                    values += _steps(prop.get("value"))
+    return tuple(sorted(set(values)))
+
+
 def queries(c: Compiled) -> Iterator[Query]:
     vars_ = variables(c.model)
     for p in iter_panels(c.model):
         for t in p.get("targets") or []:
-            expr = t.get("expr")
+            expr, ref = t.get("expr"), t.get("refId", "?")
             if isinstance(expr, str) and expr.strip():
-                yield Query(c.uid, p.get("title", ""), t.get("refId", "?"), expr, vars_)
+                yield Query(c.uid, p.get("title", ""), ref, expr, vars_, thresholds(p, ref))
 

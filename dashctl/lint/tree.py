@@ -174,11 +174,9 @@ def _out_labels(node, catalog: Catalog, memo: dict) -> frozenset | None:
     return None
 
 
-
 def metric_of(catalog: Catalog, vs) -> Metric | None:
     names = series_names(vs)
     return catalog.by_series(names[0]) if len(names) == 1 else None
-
 
 
 _META = re.compile(r"[.*+?()\[\]{}^$\\]")
@@ -198,14 +196,65 @@ def literal_values(op: str, value: str) -> list[str]:
     return []
 
 
-
 def range_arg(call):
     arg = strip(call.args[0]) if call.args else None
     return arg if isinstance(arg, (pp.MatrixSelector, pp.SubqueryExpr)) else None
-
 
 
 def window(node) -> str:
     seconds = round(node.range.total_seconds(), 3)
     return WINDOW_NAMES.get(seconds) or pp.display_duration(node.range)
 
+
+
+def has_variable(value: str) -> bool:
+    return "$" in value or "[[" in value
+
+
+def matcher_admits(m, value: str) -> bool | None:
+    """Whether one matcher lets a label value through (None: a Grafana variable decides)."""
+    if has_variable(m.value):
+        return None
+    kind = op(m)
+    if kind in ("=", "!="):
+        hit = m.value == value
+    else:
+        try:
+            hit = re.fullmatch(m.value, value) is not None  # PromQL regexes are anchored
+        except re.error:
+            return None
+    return hit if kind in ("=", "=~") else not hit
+
+
+def admits(vs, label: str, value: str) -> bool | None:
+    """Whether a selector reads series whose `label` is `value` (None: a variable decides)."""
+    unknown = False
+    for m in matchers(vs):
+        if m.name != label:
+            continue
+        ok = matcher_admits(m, value)
+        if ok is False:
+            return False
+        unknown = unknown or ok is None
+    return None if unknown else True
+
+
+def selectors(node) -> list:
+    """The vector selectors of an expression."""
+    return [n for n in walk(node) if isinstance(n, pp.VectorSelector)]
+
+
+def reads(node, catalog: Catalog, test) -> list:
+    """The selectors under node whose catalog metric passes test(metric, series name)."""
+    out = []
+    for vs in selectors(node):
+        for name in series_names(vs):
+            metric = catalog.by_series(name)
+            if metric is not None and test(metric, name):
+                out.append(vs)
+                break
+    return out
+
+
+def is_by(modifier) -> bool:
+    return modifier is not None and str(modifier.type).endswith("By")
