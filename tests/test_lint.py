@@ -14,7 +14,8 @@ import pytest
 from conftest import run_dashctl
 from dashctl import grafana_vars as gv
 from dashctl.compile import compile_board
-from dashctl.lint import RULES, lint
+from dashctl.lint import RULES, lint, pending
+from dashctl.lint.run import lint_dashboard, suppress
 from panels import kit
 from panels import variables as v
 from panels.catalog import default_catalog
@@ -89,11 +90,12 @@ def test_unknown_label_in_a_matcher_and_in_by():
 
 
 def test_unknown_label_follows_label_replace_and_on():
-    made = ('sum by (vendor) (label_replace(rate(brightstaff_llm_tokens_total{job="brightstaff"}[$__rate_interval]),'
-            ' "vendor", "$1", "provider", "(.*)"))')
+    made = ('sum by (vendor) (label_replace(rate(brightstaff_llm_tokens_total{job="brightstaff", kind="completion"}'
+            '[$__rate_interval]), "vendor", "$1", "provider", "(.*)"))')
     assert findings(board(panel(made))) == []
     line = one('brightstaff_build_info{job="brightstaff"} * on (model) group_left '
-               'sum by (model) (rate(brightstaff_llm_tokens_total{job="brightstaff"}[$__rate_interval]))')
+               'sum by (model) (rate(brightstaff_llm_tokens_total{job="brightstaff", kind="completion"}'
+               '[$__rate_interval]))')
     assert line == 't-board: "Broken": [unknown-label] A: on (model): the left side has no label \'model\''
 
 
@@ -107,9 +109,12 @@ def test_unknown_value():
 
 
 def test_job():
-    assert one("sum(process_resident_memory_bytes)") == (
-        't-board: "Broken": [job] A: process_resident_memory_bytes has no job="brightstaff" matcher: it also reads '
+    assert one("sum(rate(brightstaff_http_requests_total[$__rate_interval]))") == (
+        't-board: "Broken": [job] A: brightstaff_http_requests_total has no job="brightstaff" matcher: it also reads '
         "any other job's series of that name")
+    assert one('sum(rate(brightstaff_http_requests_total{job="plano"}[$__rate_interval]))') == (
+        't-board: "Broken": [job] A: brightstaff_http_requests_total matches job="plano", the settings say '
+        '"brightstaff"')
 
 
 def test_counter_rate():
@@ -240,6 +245,216 @@ def test_suppression():
         't-board: "Nope": [suppression] lint exception for unit: no panel has this title',
         f't-board: "Broken": [suppression] lint exception names unknown rule \'speling\' (rules: {", ".join(RULES)})']
     assert out[3].startswith('t-board: "Broken": [rate-interval]')  # a suppression without reason suppresses nothing
+
+
+# --- what the sources really emit (metrics-reference.md, "Verified against the emitting code") ---------
+def rated(metric: str, *matchers: str) -> str:
+    """rate(metric{job="brightstaff", matchers...}[$__rate_interval])"""
+    return "rate(" + metric + "{" + ", ".join(('job="brightstaff"',) + matchers) + "}[$__rate_interval])"
+
+
+def upstream(*matchers: str) -> str:
+    return rated("brightstaff_llm_upstream_requests_total", *matchers)
+
+
+def tokens(*matchers: str) -> str:
+    return rated("brightstaff_llm_tokens_total", *matchers)
+
+
+def decisions(*matchers: str) -> str:
+    return rated("brightstaff_router_decisions_total", *matchers)
+
+
+P95_UPSTREAM = ('histogram_quantile(0.95, sum by (le) (rate(brightstaff_llm_upstream_duration_seconds_bucket'
+                '{job="brightstaff"}[$__rate_interval])))')
+P95_SDK_MS = "histogram_quantile(0.95, sum by (le) (rate(llm_latency_ms_total_bucket[$__rate_interval])))"
+BASE = (None, kit.GREEN)
+FAILED, BROKEN = 'status_class=~"5xx|error"', 'error_class!="none"'
+PROMPT, CACHE_READ, PROMPT_OR_CACHE = 'kind="prompt"', 'kind="cache_read"', 'kind=~"prompt|cache_read"'
+GPT4O, O3, ANTHROPIC = 'model="gpt-4o"', 'model="o3"', 'provider="anthropic"'
+FALLBACK, NOT_NONE, UNKNOWN = 'fallback="true"', 'selected_model!="none"', 'selected_model="unknown"'
+AGENT_ROUTE, LLM_ROUTE = 'route="agent"', 'route="llm"'
+
+
+def test_or_overlap():
+    assert one(f"sum by (provider) ({upstream(FAILED)}) or sum by (provider) ({upstream(BROKEN)})") == (
+        't-board: "Broken": [or-overlap] A: `or` between two aggregates by (provider) (left reads '
+        '{status_class=~"5xx|error"}, right reads {error_class!="none"}): where both sides have a series for the '
+        "same labels, `or` keeps the left value and drops the right one (a failure counted only on the right "
+        "vanishes); add disjoint selections with `+`, or put the `or` inside the aggregation, over the raw series: "
+        "sum by (...) (rate(a[...]) or rate(b[...]))")
+    served = rated("brightstaff_http_requests_total")
+    assert one(f"sum({served}) or sum({upstream(FAILED)})").startswith(
+        't-board: "Broken": [or-overlap] A: `or` between two aggregates without labels (left reads '
+        "brightstaff_http_requests_total, right reads brightstaff_llm_upstream_requests_total)")
+
+
+def test_raw_counter():
+    assert one('sum by (model) (brightstaff_llm_tokens_total{job="brightstaff", kind="completion"})') == (
+        't-board: "Broken": [raw-counter] A: brightstaff_llm_tokens_total is a counter read raw (no rate/increase): '
+        "it restarts at 0 with its process, so a sum or cumulative line built on it falls at every restart; use "
+        "increase(brightstaff_llm_tokens_total[$__range]) for a count over the range, "
+        "rate(brightstaff_llm_tokens_total[$__rate_interval]) for a rate")
+    cumulative = "llm_cost_usd_micro_total - llm_cost_usd_micro_total @ start()"
+    assert [f.split(" is a counter")[0] for f in findings(board(panel(cumulative)))] == [
+        't-board: "Broken": [raw-counter] A: llm_cost_usd_micro_total']
+
+
+def test_prompt_cache_sum():
+    expected = ('t-board: "Broken": [prompt-cache-sum] A: brightstaff_llm_tokens_total kind="prompt" and '
+                'kind="cache_read" summed: for OpenAI-convention providers prompt already includes the cached tokens, '
+                "so they count twice; uncached input is prompt - cache_read (prompt alone for anthropic), or keep "
+                "kinds apart with sum by (kind)")
+    assert one(f"sum by (model) ({tokens(PROMPT_OR_CACHE)})") == expected
+    assert one(f"sum by (model) ({tokens(PROMPT)}) + sum by (model) ({tokens(CACHE_READ)})") == expected
+    priced = f"sum by (model) (({tokens(GPT4O, PROMPT)} * 2.5) or ({tokens(GPT4O, CACHE_READ)} * 1.25))"
+    assert one(priced) == expected
+
+
+def test_quantile_threshold():
+    slow = board(panel(P95_UPSTREAM, unit="s", thresholds=(BASE, (30, kit.ORANGE), (300, kit.RED))))
+    assert findings(slow) == [
+        't-board: "Broken": [quantile-threshold] A: p95 of brightstaff_llm_upstream_duration_seconds cannot read '
+        'above its top finite bucket (le="120", 120 on this panel): the threshold 300 is never reached; lower it to '
+        "at most 120, or show the share of observations above the top bucket "
+        "(brightstaff_llm_upstream_duration_seconds_count minus its top finite bucket, over _count)"]
+    in_seconds = board(panel(f"{P95_SDK_MS} / 1000", unit="s", thresholds=(BASE, (30, kit.RED))))
+    assert [f.split(": the threshold")[0] for f in findings(in_seconds)] == [
+        't-board: "Broken": [quantile-threshold] A: p95 of llm_latency_ms_total cannot read above its top finite '
+        'bucket (le="10000", 10 on this panel)']
+
+
+def test_fallback_none():
+    fix = ('select real routing decisions with selected_model!="none" (in the numerator and the denominator); '
+           'router errors are selected_model="unknown"')
+    assert one(f"sum({decisions(FALLBACK)}) / sum({decisions()})") == (
+        't-board: "Broken": [fallback-none] A: fallback="true" includes selected_model="none": brightstaff counts '
+        "every request of a gateway without routing preferences as a fallback (100% where nothing failed); " + fix)
+    assert one(f"sum({decisions(FALLBACK, NOT_NONE)}) / sum({decisions()})") == (
+        't-board: "Broken": [fallback-none] A: a fallback ratio whose denominator includes selected_model="none" '
+        "(requests without routing preferences, not routing decisions): " + fix)
+
+
+def test_router_route():
+    assert one(f"sum by (route) ({decisions()})") == (
+        't-board: "Broken": [router-route] A: sum by (route): brightstaff only ever emits route="llm", so '
+        "splitting by route shows one series; drop route (tell /routing/* traffic apart with "
+        "brightstaff_routing_service_requests_total or brightstaff_http_requests_total{handler})")
+    assert one(f"sum({decisions(AGENT_ROUTE)})") == (
+        't-board: "Broken": [router-route] A: route="agent": brightstaff only ever emits route="llm", so this never '
+        "matches")
+
+
+def test_build_version():
+    shown = 'sum by (version, git_sha) (brightstaff_build_info{job="brightstaff"})'
+    assert one(shown) == (
+        't-board: "Broken": [build-version] A: shows brightstaff_build_info\'s version label: that is the crate '
+        'version ("0.1.0", never bumped by releases; git_sha is "unknown" in published builds), not the Plano '
+        'release; title the panel "crate version" or drop the label, and never alert on it')
+    assert findings(board(panel(shown, title="Crate version (not the Plano release)"))) == []
+
+
+def test_process_job():
+    expected = ('t-board: "Broken": [process-job] A: process_resident_memory_bytes without a job matcher: the LLM '
+                "SDK's endpoint exports its own process_* series (its Python process), so this mixes processes; "
+                'add job="{}"')
+    assert one("sum(process_resident_memory_bytes)") == expected.format("brightstaff")
+    any_job = attrs.evolve(S, brightstaff_job="")  # the job rule is silent then; process-job is not
+    out = [f.line() for f in lint([board(panel('sum(process_resident_memory_bytes{job=~".*"})'))], CAT, any_job)]
+    assert out == [expected.format("<the scrape job>")]
+
+
+def test_sdk_error_status():
+    assert one('sum(rate(llm_spans_total{status="error"}[$__rate_interval]))') == (
+        't-board: "Broken": [sdk-error-status] A: status="error" misses the other failures: status is a free string '
+        '(the REST API accepts any, a missing one becomes "unknown"); count errors as status!="success"')
+    assert one('sum(rate(llm_spans_total{status!="error"}[$__rate_interval]))') == (
+        't-board: "Broken": [sdk-error-status] A: status!="error" counts "unknown", "timeout" and any other failure '
+        'string as a success: select successes with status="success", errors with status!="success"')
+
+
+def test_sdk_sum_without():
+    assert one("sum without (instance) (rate(llm_spans_total[$__rate_interval]))") == (
+        't-board: "Broken": [sdk-sum-without] A: sum without (instance) over llm_spans_total: the SDK\'s exporter '
+        "(0.64b0 and later) adds otel_scope_name/version/schema_url to every series, which a fixed without list "
+        "keeps, splitting the series; name the labels to keep: sum by (has_retries, model, provider, service_name, "
+        "status)")
+
+
+STOP_EITHER_WAY = r'finish_reason=~"(?i)(FinishReason\\.)?stop"'
+
+
+def test_finish_reason():
+    assert one('sum(rate(llm_finish_reason_total{finish_reason="stop"}[$__rate_interval]))') == (
+        't-board: "Broken": [finish-reason] A: finish_reason="stop": auto-instrumented calls emit the enum\'s string '
+        '(finish_reason="FinishReason.STOP"), the REST API the provider\'s own; match both spellings, e.g. '
+        + STOP_EITHER_WAY)
+
+
+CORRECT = {  # what each rule above asks for instead: no finding
+    "or-overlap": [
+        f"sum by (provider) ({upstream(FAILED)} or {upstream(BROKEN)})",
+        f"sum by (provider, status_class, error_class) ({upstream(FAILED)}) or "
+        f"sum by (provider, status_class, error_class) ({upstream(BROKEN)})",
+        f"(sum by (provider) ({upstream(FAILED)}) or sum by (provider) ({upstream()}) * 0) / "
+        f"sum by (provider) ({upstream()})",
+        "sum(increase(llm_pii_detected_total[$__range])) or vector(0)"],
+    "raw-counter": ['sum(increase(brightstaff_llm_tokens_total{job="brightstaff", kind="completion"}[$__range]))',
+                    "count(llm_spans_total)", "absent(llm_spans_total)",
+                    "sum(rate(llm_spans_total[$__rate_interval])) and on () llm_spans_total"],
+    "prompt-cache-sum": [
+        f"sum by (kind) ({tokens()})",
+        f"sum by (model) ({tokens(PROMPT)}) - sum by (model) ({tokens(CACHE_READ)})",
+        f"sum by (model) ({tokens(ANTHROPIC, PROMPT_OR_CACHE)})",
+        f"sum by (model) (({tokens(GPT4O, PROMPT)} * 2.5) or ({tokens(O3, CACHE_READ)} * 1.25))"],
+    "fallback-none": [f"sum({decisions(FALLBACK, NOT_NONE)}) / sum({decisions(NOT_NONE)})",
+                      f"sum({decisions(UNKNOWN)})"],
+    "router-route": [f"sum by (selected_model) ({decisions(LLM_ROUTE)})"],
+    "build-version": ['count(brightstaff_build_info{job="brightstaff"})'],
+    "process-job": ['process_resident_memory_bytes{job="brightstaff"}'],
+    "sdk-error-status": ['sum(rate(llm_spans_total{status!="success"}[$__rate_interval]))',
+                         'sum(rate(llm_spans_total{status="success"}[$__rate_interval]))'],
+    "sdk-sum-without": ["sum by (model) (rate(llm_spans_total[$__rate_interval]))"],
+    "finish-reason": ["sum(rate(llm_finish_reason_total{" + STOP_EITHER_WAY + "}[$__rate_interval]))"],
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CORRECT))
+def test_the_correct_query_is_not_flagged(rule):
+    for expr in CORRECT[rule]:
+        assert findings(board(panel(expr))) == [], expr
+
+
+def test_a_threshold_within_the_top_bucket_is_not_flagged():
+    assert findings(board(panel(P95_UPSTREAM, unit="s", thresholds=(BASE, (120, kit.RED))))) == []
+    assert findings(board(panel(f"{P95_SDK_MS} / 1000", unit="s", thresholds=(BASE, (5, kit.RED))))) == []
+
+
+def test_a_new_rule_is_suppressed_with_a_reason_and_reported_in_json(tmp_path):
+    route = f"sum by (route) ({decisions()})"
+    assert findings(board(panel(route), exceptions=[("Broken", "router-route", "a future build emits agent")])) == []
+    (tmp_path / "lint_route.py").write_text(textwrap.dedent(f"""
+        import grafanalib.core as g
+        from panels import kit
+
+        def dashboard(s):
+            return kit.board(s, uid="lint-route", title="Lint route", folder="T", desc="d", rows=[kit.row("R",
+                kit.timeseries("By route", g.Target(expr={route!r}), unit="short", desc="a hand-written query"))])
+    """))
+    env = {"PYTHONPATH": str(tmp_path)}
+    r = run_dashctl("lint", "--format", "json", "--module", "lint_route", "lint-route", env=env)
+    assert r.returncode == 1
+    assert [(f["dashboard"], f["panel"], f["rule"]) for f in json.loads(r.stdout)] == [
+        ("lint-route", "By route", "router-route")]
+
+
+def test_pending_fixes_still_match_a_shipped_finding(report):
+    """dashctl/lint/pending.py holds back shipped findings that branch `panels` fixes (issue 14); an entry
+    whose finding is gone must be deleted there, and nothing else is held back."""
+    held = {(f.dashboard, f.panel, f.rule) for c in report.dashboards
+            for f in suppress(c, lint_dashboard(c, CAT, S)) if pending.covers(f)}
+    stale = set(pending.PENDING_FIXES) - held
+    assert not stale, f"fixed: delete these entries from dashctl/lint/pending.py: {sorted(stale)}"
 
 
 def test_every_rule_has_a_test():
