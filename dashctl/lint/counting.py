@@ -24,7 +24,6 @@ from dashctl.lint.tree import (
     selectors,
     series_names,
     strip,
-    walk,
 )
 from panels.catalog import Catalog
 
@@ -75,12 +74,23 @@ def _differs(left: frozenset, right: frozenset) -> str:
             f"right reads {{{', '.join(sorted(ms_right - ms_left))}}}")
 
 
+def _aggregated(node, out: set) -> bool:
+    """Whether node has an aggregation inside; adds the id of each node that has one to out."""
+    inner = [_aggregated(c, out) for c in children(node)]  # every child, so out covers the whole tree
+    found = isinstance(node, pp.AggregateExpr) or any(inner)
+    if found:
+        out.add(id(node))
+    return found
+
+
 def rule_or_overlap(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
-    for node in tree.nodes:
-        if not (isinstance(node, pp.BinaryExpr) and str(node.op) == "or") or _is_fill(node.rhs):
-            continue
+    ors = [n for n in tree.nodes if isinstance(n, pp.BinaryExpr) and str(n.op) == "or"]
+    aggregated: set[int] = set()
+    if ors:
+        _aggregated(tree.root, aggregated)
+    for node in ors:
         lhs, rhs = strip(node.lhs), strip(node.rhs)
-        if not all(any(isinstance(n, pp.AggregateExpr) for n in walk(side)) for side in (lhs, rhs)):
+        if _is_fill(rhs) or id(lhs) not in aggregated or id(rhs) not in aggregated:
             continue
         left, right = tree.out_labels(lhs, catalog), tree.out_labels(rhs, catalog)
         if left is None or right is None or left != right:
@@ -196,6 +206,8 @@ def _double_counts(scope, tree, catalog: Catalog) -> bool:
 
 
 def rule_prompt_cache_sum(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    if TOKENS not in q.expr:
+        return
     scopes = [tree.root] + [n for n in tree.nodes if isinstance(n, pp.AggregateExpr)]
     scopes += [n.rhs for n in tree.nodes if isinstance(n, pp.BinaryExpr) and str(n.op) == "/"]
     if any(_double_counts(scope, tree, catalog) for scope in scopes):

@@ -40,6 +40,8 @@ def _fallbacks(vs) -> bool:
 
 
 def rule_fallback_none(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    if ROUTER_DECISIONS not in q.expr:  # cheap: most queries never name it
+        return
     fix = ('select real routing decisions with selected_model!="none" (in the numerator and the denominator); '
            'router errors are selected_model="unknown"')
     for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector) and _router(n) and _fallbacks(n)):
@@ -57,6 +59,8 @@ def rule_fallback_none(q: Query, tree, catalog: Catalog, settings) -> Iterator[s
 
 
 def rule_router_route(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    if "route" not in q.expr:  # cheap: most queries never name it
+        return
     def routed(metric, name):
         return metric.source == "brightstaff" and "route" in metric.labels
 
@@ -74,7 +78,7 @@ def rule_router_route(q: Query, tree, catalog: Catalog, settings) -> Iterator[st
 
 
 def rule_build_version(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
-    if "crate" in q.panel.lower():
+    if "crate" in q.panel.lower() or BUILD_INFO not in q.expr:
         return
     root = strip(tree.root)
     shown = isinstance(root, pp.VectorSelector) and BUILD_INFO in series_names(root)
@@ -88,6 +92,8 @@ def rule_build_version(q: Query, tree, catalog: Catalog, settings) -> Iterator[s
 
 
 def rule_process_job(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    if "process_" not in q.expr:  # cheap: most queries never name it
+        return
     job = (settings.jobs.get("brightstaff", "") if settings is not None else "") or "<the scrape job>"
     seen: set[str] = set()
     for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector)):
@@ -106,6 +112,8 @@ def _sdk(metric, name) -> bool:
 
 
 def rule_sdk_error_status(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    if "status" not in q.expr:  # cheap: most queries never name it
+        return
     def spans(metric, name):
         return _sdk(metric, name) and "status" in metric.labels
 
@@ -135,6 +143,8 @@ def rule_sdk_sum_without(q: Query, tree, catalog: Catalog, settings) -> Iterator
 
 
 def rule_finish_reason(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    if "finish_reason" not in q.expr:  # cheap: most queries never name it
+        return
     def reasons(metric, name):
         return _sdk(metric, name) and "finish_reason" in metric.labels
 

@@ -54,9 +54,12 @@ def children(node) -> list:
 
 
 def walk(node) -> Iterator:
-    yield node
-    for c in children(node):
-        yield from walk(c)
+    """Every node, in pre-order (a stack, not recursion: cost queries nest `or` 50 deep)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
 
 
 def strip(node):
