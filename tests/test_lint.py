@@ -272,6 +272,7 @@ BASE = (None, kit.GREEN)
 FAILED, BROKEN = 'status_class=~"5xx|error"', 'error_class!="none"'
 PROMPT, CACHE_READ, PROMPT_OR_CACHE = 'kind="prompt"', 'kind="cache_read"', 'kind=~"prompt|cache_read"'
 GPT4O, O3, ANTHROPIC = 'model="gpt-4o"', 'model="o3"', 'provider="anthropic"'
+ANTHROPIC_RE, NOT_ANTHROPIC = 'provider=~"anthropic"', 'provider!~"anthropic"'
 FALLBACK, NOT_NONE, UNKNOWN = 'fallback="true"', 'selected_model!="none"', 'selected_model="unknown"'
 AGENT_ROUTE, LLM_ROUTE = 'route="agent"', 'route="llm"'
 
@@ -401,12 +402,19 @@ CORRECT = {  # what each rule above asks for instead: no finding
         "sum(increase(llm_pii_detected_total[$__range])) or vector(0)"],
     "raw-counter": ['sum(increase(brightstaff_llm_tokens_total{job="brightstaff", kind="completion"}[$__range]))',
                     "count(llm_spans_total)", "absent(llm_spans_total)",
-                    "sum(rate(llm_spans_total[$__rate_interval])) and on () llm_spans_total"],
+                    "sum(rate(llm_spans_total[$__rate_interval])) and on () llm_spans_total",
+                    # every series counted, those born inside the range too (branch panels, queries.grown)
+                    'sum(increase(llm_spans_total[$__range]) or label_replace(min_over_time(llm_spans_total[$__range]) '
+                    'unless llm_spans_total offset $__range, "born_in_range", "true", "", ""))'],
     "prompt-cache-sum": [
         f"sum by (kind) ({tokens()})",
         f"sum by (model) ({tokens(PROMPT)}) - sum by (model) ({tokens(CACHE_READ)})",
         f"sum by (model) ({tokens(ANTHROPIC, PROMPT_OR_CACHE)})",
-        f"sum by (model) (({tokens(GPT4O, PROMPT)} * 2.5) or ({tokens(O3, CACHE_READ)} * 1.25))"],
+        f"sum by (model) (({tokens(GPT4O, PROMPT)} * 2.5) or ({tokens(O3, CACHE_READ)} * 1.25))",
+        # branch panels (panels/tokens.py): the cached tokens inside prompt, relabelled and weighted -1
+        f"sum by (model) ({tokens(PROMPT_OR_CACHE)} or label_replace(label_replace({tokens(CACHE_READ, NOT_ANTHROPIC)}"
+        ', "kind", "prompt", "", ""), "counted_in", "prompt", "", "") * -1)',
+        f"sum by (model) ({tokens(PROMPT)} or {tokens(ANTHROPIC_RE, CACHE_READ)})"],
     "fallback-none": [f"sum({decisions(FALLBACK, NOT_NONE)}) / sum({decisions(NOT_NONE)})",
                       f"sum({decisions(UNKNOWN)})"],
     "router-route": [f"sum by (selected_model) ({decisions(LLM_ROUTE)})"],

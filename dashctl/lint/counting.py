@@ -125,7 +125,10 @@ def _raw(node, catalog: Catalog, counted: bool = False) -> Iterator:
     if isinstance(node, pp.AggregateExpr) and str(node.op) in PRESENCE_AGGREGATES:
         return
     if isinstance(node, pp.BinaryExpr) and str(node.op) in ("and", "unless"):  # the right side only filters
-        yield from _raw(node.lhs, catalog, counted)
+        # `x unless x offset w`: series born inside the window, whose raw value is all they grew
+        born = {n for vs in selectors(node.rhs) if vs.offset or vs.at for n in series_names(vs)} \
+            if str(node.op) == "unless" else set()
+        yield from (vs for vs in _raw(node.lhs, catalog, counted) if not born & set(series_names(vs)))
         return
     for child in children(node):
         yield from _raw(child, catalog, counted or name in COUNTING_FUNCTIONS)
@@ -146,7 +149,8 @@ def rule_raw_counter(q: Query, tree, catalog: Catalog, settings) -> Iterator[str
 # --- prompt + cache_read --------------------------------------------------------------------
 TOKENS = "brightstaff_llm_tokens_total"
 # Providers whose `prompt` excludes cached tokens (Anthropic's input_tokens); every other provider
-# follows OpenAI, whose prompt_tokens include them (metrics-reference.md, token `kind` row).
+# follows OpenAI, whose prompt_tokens include them (metrics-reference.md, token `kind` row). The
+# setting `prompt_excludes_cache` (branch `panels`) overrides it when the settings have it.
 PROMPT_EXCLUDES_CACHE = ("anthropic",)
 
 
@@ -162,6 +166,8 @@ def _terms(node, sign: int, out: list) -> None:
         return
     if isinstance(node, pp.BinaryExpr):
         o = str(node.op)
+        if o in ("*", "/"):  # a negative factor subtracts: x * -1, x * -2.5
+            sign *= _sign(node.rhs) * (_sign(node.lhs) if o == "*" else 1)
         _terms(node.lhs, sign, out)
         if o in ("+", "or", "*"):
             _terms(node.rhs, sign, out)
@@ -170,6 +176,14 @@ def _terms(node, sign: int, out: list) -> None:
         return
     for child in children(node):
         _terms(child, sign, out)
+
+
+def _sign(node) -> int:
+    """-1 for a negative number literal, else 1."""
+    node = strip(node)
+    if isinstance(node, pp.UnaryExpr):
+        return -_sign(node.expr) if isinstance(strip(node.expr), pp.NumberLiteral) else 1
+    return -1 if isinstance(node, pp.NumberLiteral) and node.val < 0 else 1
 
 
 def _values(vs) -> dict[str, set[str]]:
@@ -188,30 +202,33 @@ def _compatible(a, b) -> bool:
     return all(va[k] & vb[k] for k in va.keys() & vb.keys())
 
 
-def _excludes_cache(vs) -> bool:
+def _excludes_cache(vs, exclusive: tuple[str, ...]) -> bool:
+    """Whether a selector reads only providers whose prompt excludes the cached tokens."""
     provider = _values(vs).get("provider")
-    return bool(provider) and provider <= set(PROMPT_EXCLUDES_CACHE)
+    return bool(provider) and provider <= set(exclusive)
 
 
-def _double_counts(scope, tree, catalog: Catalog) -> bool:
+def _double_counts(scope, tree, catalog: Catalog, exclusive: tuple[str, ...]) -> bool:
     labels = tree.out_labels(scope, catalog)
     if labels is None or "kind" in labels:
         return False
     terms: list = []
     _terms(scope, 1, terms)
-    prompt = [vs for vs, s in terms if s > 0 and admits(vs, "kind", "prompt") and not _excludes_cache(vs)]
-    cached = [vs for vs, s in terms if s > 0 and admits(vs, "kind", "cache_read")]
-    taken = [vs for vs, s in terms if s < 0 and admits(vs, "kind", "cache_read")]
+    openai = [(vs, s) for vs, s in terms if not _excludes_cache(vs, exclusive)]
+    prompt = [vs for vs, s in openai if s > 0 and admits(vs, "kind", "prompt")]
+    cached = [vs for vs, s in openai if s > 0 and admits(vs, "kind", "cache_read")]
+    taken = [vs for vs, s in openai if s < 0 and admits(vs, "kind", "cache_read")]
     return any(_compatible(p, c) and not any(_compatible(p, t) for t in taken) for p in prompt for c in cached)
 
 
 def rule_prompt_cache_sum(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
     if TOKENS not in q.expr:
         return
+    exclusive = tuple(getattr(settings, "prompt_excludes_cache", PROMPT_EXCLUDES_CACHE))
     scopes = [tree.root] + [n for n in tree.nodes if isinstance(n, pp.AggregateExpr)]
     scopes += [n.rhs for n in tree.nodes if isinstance(n, pp.BinaryExpr) and str(n.op) == "/"]
-    if any(_double_counts(scope, tree, catalog) for scope in scopes):
+    if any(_double_counts(scope, tree, catalog, exclusive) for scope in scopes):
         yield (f'{q.ref}: {TOKENS} kind="prompt" and kind="cache_read" summed: for OpenAI-convention '
                f"providers prompt already includes the cached tokens, so they count twice; uncached input is "
-               f"prompt - cache_read (prompt alone for {', '.join(PROMPT_EXCLUDES_CACHE)}), or keep kinds apart "
+               f"prompt - cache_read (prompt alone for {', '.join(exclusive) or 'none'}), or keep kinds apart "
                f"with sum by (kind)")
