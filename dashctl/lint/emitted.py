@@ -111,21 +111,27 @@ def _sdk(metric, name) -> bool:
     return metric.source in SDK_SOURCES
 
 
-def rule_sdk_error_status(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
-    if "status" not in q.expr:  # cheap: most queries never name it
+def _sdk_matchers(q: Query, tree, catalog: Catalog, label: str) -> Iterator:
+    """The matchers on `label` of the query's selectors that read an SDK metric with that label."""
+    if label not in q.expr:  # cheap: most queries never name it
         return
-    def spans(metric, name):
-        return _sdk(metric, name) and "status" in metric.labels
 
-    for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector) and reads(n, catalog, spans)):
-        for m in (m for m in matchers(vs) if m.name == "status"):
-            success, error, other = (matcher_admits(m, v) for v in ("success", "error", "unknown"))
-            if op(m) in ("=", "=~") and success is False and error and other is False:
-                yield (f"{q.ref}: {_text(m)} misses the other failures: status is a free string (the REST API "
-                       f'accepts any, a missing one becomes "unknown"); count errors as status!="success"')
-            elif op(m) in ("!=", "!~") and success and error is False and other:
-                yield (f'{q.ref}: {_text(m)} counts "unknown", "timeout" and any other failure string as a '
-                       f'success: select successes with status="success", errors with status!="success"')
+    def labelled(metric, name):
+        return _sdk(metric, name) and label in metric.labels
+
+    for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector) and reads(n, catalog, labelled)):
+        yield from (m for m in matchers(vs) if m.name == label)
+
+
+def rule_sdk_error_status(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
+    for m in _sdk_matchers(q, tree, catalog, "status"):
+        success, error, other = (matcher_admits(m, v) for v in ("success", "error", "unknown"))
+        if op(m) in ("=", "=~") and success is False and error and other is False:
+            yield (f"{q.ref}: {_text(m)} misses the other failures: status is a free string (the REST API "
+                   f'accepts any, a missing one becomes "unknown"); count errors as status!="success"')
+        elif op(m) in ("!=", "!~") and success and error is False and other:
+            yield (f'{q.ref}: {_text(m)} counts "unknown", "timeout" and any other failure string as a '
+                   f'success: select successes with status="success", errors with status!="success"')
 
 
 def rule_sdk_sum_without(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
@@ -143,14 +149,8 @@ def rule_sdk_sum_without(q: Query, tree, catalog: Catalog, settings) -> Iterator
 
 
 def rule_finish_reason(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
-    if "finish_reason" not in q.expr:  # cheap: most queries never name it
-        return
-    def reasons(metric, name):
-        return _sdk(metric, name) and "finish_reason" in metric.labels
-
-    for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector) and reads(n, catalog, reasons)):
-        for m in (m for m in matchers(vs) if m.name == "finish_reason"):
-            if any(matcher_admits(m, v) != matcher_admits(m, f"FinishReason.{v.upper()}") for v in FINISH_REASONS):
-                yield (f"{q.ref}: {_text(m)}: auto-instrumented calls emit the enum's string "
-                       f'(finish_reason="FinishReason.STOP"), the REST API the provider\'s own; match both '
-                       f'spellings, e.g. finish_reason=~"(?i)(FinishReason\\\\.)?stop"')
+    for m in _sdk_matchers(q, tree, catalog, "finish_reason"):
+        if any(matcher_admits(m, v) != matcher_admits(m, f"FinishReason.{v.upper()}") for v in FINISH_REASONS):
+            yield (f"{q.ref}: {_text(m)}: auto-instrumented calls emit the enum's string "
+                   f'(finish_reason="FinishReason.STOP"), the REST API the provider\'s own; match both '
+                   f'spellings, e.g. finish_reason=~"(?i)(FinishReason\\\\.)?stop"')
