@@ -414,7 +414,9 @@ CORRECT = {  # what each rule above asks for instead: no finding
         # branch panels (panels/tokens.py): the cached tokens inside prompt, relabelled and weighted -1
         f"sum by (model) ({tokens(PROMPT_OR_CACHE)} or label_replace(label_replace({tokens(CACHE_READ, NOT_ANTHROPIC)}"
         ', "kind", "prompt", "", ""), "counted_in", "prompt", "", "") * -1)',
-        f"sum by (model) ({tokens(PROMPT)} or {tokens(ANTHROPIC_RE, CACHE_READ)})"],
+        f"sum by (model) ({tokens(PROMPT)} or {tokens(ANTHROPIC_RE, CACHE_READ)})",
+        f"(sum by (model) ({tokens(CACHE_READ)}) or sum by (model) ({tokens(PROMPT)}) * 0) / "
+        f"(sum by (model) ({tokens(PROMPT)}) > 0)"],
     "fallback-none": [f"sum({decisions(FALLBACK, NOT_NONE)}) / sum({decisions(NOT_NONE)})",
                       f"sum({decisions(UNKNOWN)})"],
     "router-route": [f"sum by (selected_model) ({decisions(LLM_ROUTE)})"],

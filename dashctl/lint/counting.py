@@ -166,8 +166,10 @@ def _terms(node, sign: int, out: list) -> None:
         return
     if isinstance(node, pp.BinaryExpr):
         o = str(node.op)
-        if o in ("*", "/"):  # a negative factor subtracts: x * -1, x * -2.5
+        if o in ("*", "/"):  # a negative factor subtracts (x * -1), a zero one adds nothing (whole * 0)
             sign *= _sign(node.rhs) * (_sign(node.lhs) if o == "*" else 1)
+            if sign == 0:
+                return
         _terms(node.lhs, sign, out)
         if o in ("+", "or", "*"):
             _terms(node.rhs, sign, out)
@@ -179,11 +181,13 @@ def _terms(node, sign: int, out: list) -> None:
 
 
 def _sign(node) -> int:
-    """-1 for a negative number literal, else 1."""
+    """The sign of a number literal (-1, 0, 1); 1 for anything else."""
     node = strip(node)
     if isinstance(node, pp.UnaryExpr):
         return -_sign(node.expr) if isinstance(strip(node.expr), pp.NumberLiteral) else 1
-    return -1 if isinstance(node, pp.NumberLiteral) and node.val < 0 else 1
+    if isinstance(node, pp.NumberLiteral):
+        return (node.val > 0) - (node.val < 0)
+    return 1
 
 
 def _values(vs) -> dict[str, set[str]]:
