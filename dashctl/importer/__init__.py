@@ -8,6 +8,7 @@ imported JSON: canonical forms equal, see normalise.py) -> a fidelity report.
 from __future__ import annotations
 
 import keyword
+import os
 import re
 import time
 
@@ -141,7 +142,7 @@ class _Generator:
         t = self.target
         upgrades = sum(1 for n in self.notes if n.kind == "upgrade")
         losses = sum(1 for n in self.notes if n.kind == "loss")
-        return (f"{t.get('title', '')}: imported by `dashctl import` from {self.src.origin}.\n\n"
+        return (f"{t.get('title', '')}: imported by `dashctl import` from {os.path.basename(self.src.origin)}.\n\n"
                 f"{upgrades} upgrade(s) and {losses} loss(es) of legacy fields (see `dashctl import --report`); "
                 "what the kit has no\nargument for is in `imported.extra(...)`.\n")
 

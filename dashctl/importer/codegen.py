@@ -33,6 +33,8 @@ def pyrepr(v, indent: str = "") -> str:
         return "[" + ", ".join(pyrepr(x) for x in v) + "]"
     if isinstance(v, tuple):
         return "(" + ", ".join(pyrepr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, str) and "\n" in v.rstrip("\n"):  # multi-line PromQL or markdown, one line each
+        return "(" + " ".join(repr(line) for line in v.splitlines(keepends=True)) + ")"
     return repr(v)
 
 
@@ -104,7 +106,7 @@ class Queries:
             self.translated += 1
             return f"kit.target({', '.join([code, *args])})"
         self.kept += 1
-        return f"imported.promql({', '.join([repr(expr), *args])})"
+        return f"imported.promql({', '.join([pyrepr(expr), *args])})"
 
 
 def _steps(thresholds) -> str | None:
@@ -206,4 +208,5 @@ def module_source(doc: str, board_call: str) -> str:
     used = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name) and n.id in IMPORTS}
     doc = doc.replace("\\", "/").replace('"' * 3, "'" * 3)
     names = ", ".join(IMPORTS[u] for u in sorted(used, key=lambda u: IMPORTS[u]))
-    return f'"""{doc}"""\n\nfrom panels import {names}\n\n\n{body}'
+    # imported strings (descriptions, PromQL) are kept whole, however long
+    return f'# ruff: noqa: E501\n"""{doc}"""\n\nfrom panels import {names}\n\n\n{body}'
