@@ -87,8 +87,9 @@ def patch(base, target, top: bool = True, key: str = ""):
         return UNCHANGED
     if isinstance(base, dict) and isinstance(target, dict):
         out = {}
+        kept_base, kept_target = clean(base, key, top).keys(), clean(target, key, top).keys()
         for k, v in target.items():
-            if _dropped(k, target, top):
+            if _dropped(k, target, top) or (k not in kept_target and k in base and k not in kept_base):
                 continue
             if k in base:
                 d = patch(base[k], v, False, k)
@@ -96,8 +97,8 @@ def patch(base, target, top: bool = True, key: str = ""):
                     out[k] = d
             elif not _empty(clean(v, k, False)):
                 out[k] = copy.deepcopy(v)
-        for k, v in base.items():
-            if k not in target and not _dropped(k, base, top) and not _empty(clean(v, k, False)):
+        for k in base:
+            if k not in target and k in kept_base:
                 out[k] = None
         return out if out else UNCHANGED
     if (isinstance(base, list) and isinstance(target, list) and len(base) == len(target) and base
