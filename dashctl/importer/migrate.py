@@ -24,6 +24,9 @@ PANEL_KEYS = {"collapsed", "datasource", "description", "fieldConfig", "gridPos"
               "panels", "targets", "title", "transformations", "type", "transparent", "repeat",
               "repeatDirection", "maxPerRow", "interval", "maxDataPoints", "timeFrom", "timeShift",
               "hideTimeOverride", "cacheTimeout", "pluginVersion", "libraryPanel", "queryCachingTTL"}
+BUILT_IN = {"-- Grafana --": {"type": "grafana", "uid": "-- Grafana --"},
+            "-- Mixed --": {"type": "datasource", "uid": "-- Mixed --"},
+            "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"}}
 CALCS = {"avg": "mean", "current": "lastNotNull", "total": "sum", "min": "min", "max": "max", "first": "first",
          "last": "last", "delta": "delta", "diff": "diff", "range": "range", "count": "count", "name": "lastNotNull",
          "last_time": "lastNotNull", "first_time": "first"}
@@ -43,10 +46,17 @@ class _Migration:
     def __init__(self, model: dict, datasource_variable: dict):
         self.model = model
         self.notes: list[Note] = []
+        self.mapped: dict[str, list[str]] = {}
         self.datasource_variable = datasource_variable
         inputs = model.get("__inputs") or []
         self.placeholders = {f"${{{i.get('name')}}}" for i in inputs if i.get("type") == "datasource"}
         self.placeholders |= {f"${i.get('name')}" for i in inputs if i.get("type") == "datasource"}
+
+    def summarise_datasources(self):
+        """One note per placeholder mapped (they are many: every panel and query names one)."""
+        for name, paths in sorted(self.mapped.items()):
+            more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+            self.note("upgrade", f"{paths[0]}{more}", f"{name} -> ${{datasource}}")
 
     def note(self, kind, path, text):
         self.notes.append(Note(kind, path, text))
@@ -64,16 +74,16 @@ class _Migration:
     def datasource(self, ref, path: str, default_to_ours: bool):
         if ref is None:
             if default_to_ours:
-                self.note("upgrade", path, "the default datasource -> ${datasource}")
+                self.mapped.setdefault("the default datasource", []).append(path)
                 return dict(OURS)
             return None
         if self.is_ours(ref):
             if ref != OURS:
-                self.note("upgrade", path, f"{_short(ref)} -> ${{datasource}}")
+                self.mapped.setdefault(_short(ref), []).append(path)
             return dict(OURS)
         if isinstance(ref, str):
             self.note("upgrade", path, f"datasource name {ref!r} -> a reference (schema 33)")
-            return {"uid": ref}
+            return dict(BUILT_IN.get(ref) or {"uid": ref})
         return ref
 
     # --- the whole dashboard -------------------------------------------------------------
@@ -92,10 +102,17 @@ class _Migration:
         for i, var in enumerate(templating):
             if "datasource" in var:
                 var["datasource"] = self.datasource(var["datasource"], f"templating.list[{i}].datasource", False)
+        for i, var in reversed(list(enumerate(templating))):  # a DS_* datasource variable is the placeholder
+            if var.get("type") == "datasource" and self.is_ours(f"${{{var.get('name')}}}") \
+                    and var.get("name") != "datasource":
+                del templating[i]
+                self.note("upgrade", f"templating.list[{i}]", f"datasource variable {var.get('name')} -> "
+                          "the `datasource` variable")
         names = {v.get("name") for v in templating}
         if uses_placeholder and "datasource" not in names:
             templating.insert(0, copy.deepcopy(self.datasource_variable))
             self.note("upgrade", "templating", "a `datasource` variable added for the ${DS_...} placeholders")
+        self.summarise_datasources()
         for i, a in enumerate((d.get("annotations") or {}).get("list") or []):
             if "datasource" in a:
                 a["datasource"] = self.datasource(a["datasource"], f"annotations.list[{i}].datasource", False)
