@@ -11,7 +11,8 @@ into that object's compiled JSON, last. In an extra:
 - any other value (a list, a string, a number) replaces what compile wrote.
 
 Also here: `promql("...")`, a target for a query whose metrics are not in the catalog,
-`panel("type", ...)`, a panel of a type the kit has no factory for, and `NO_DESCRIPTION`,
+`panel("type", ...)`, a panel of a type the kit has no factory for, `library_panel(uid, name)`,
+a reference to a library panel, and `NO_DESCRIPTION`,
 which passes the build's description check but writes no description, so the gap stays
 visible in the code.
 """
@@ -36,8 +37,8 @@ def each(*patches) -> Each:
 
 
 def extra(obj, patch: dict):
-    """`obj` (a kit panel, row or board) with `patch` merged into its compiled JSON."""
-    setattr(obj, _ATTR, patch)
+    """`obj` (a kit panel, row or board) with `patch` merged into its compiled JSON (after any earlier one)."""
+    setattr(obj, _ATTR, (*getattr(obj, _ATTR, ()), patch))
     return obj
 
 
@@ -65,8 +66,9 @@ def merge(base, patch):
 
 def apply(data: dict, obj) -> dict:
     """Compile's last step for a panel, row or board: the object's extra, and NO_DESCRIPTION dropped."""
-    patch = getattr(obj, _ATTR, None)
-    out = merge(data, patch) if patch else data
+    out = data
+    for patch in getattr(obj, _ATTR, ()):
+        out = merge(out, patch)
     if out.get("description") == NO_DESCRIPTION:
         del out["description"]
     return out
@@ -90,6 +92,13 @@ class Panel(g.Panel):
 
     def to_json_data(self):
         return self.panel_json({"type": self.type})
+
+
+def library_panel(uid: str, name: str, title: str = "", w: int = 12, h: int = 8) -> Panel:
+    """A reference to a library panel: Grafana fills in the panel from its library by uid."""
+    p = panel("", title, desc=NO_DESCRIPTION, w=w, h=h)
+    return extra(p, {"libraryPanel": {"uid": uid, "name": name}, "type": None, "fieldConfig": None,
+                     "options": None, "links": None})
 
 
 def panel(type: str, title: str, *targets, desc: str, w: int = 12, h: int = 8) -> Panel:

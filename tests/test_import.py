@@ -236,3 +236,80 @@ def test_strict_refuses_a_lossy_import(corpus, tmp_path):
     res = run_dashctl("import", "--out", str(tmp_path), "--strict", str(corpus[0]))
     assert res.returncode == 1 and "nothing written" in res.stderr
     assert "loss" in res.stderr and not list(tmp_path.glob("*.py"))
+
+
+# --- what the corpus does not have: legacy rows, library panels, a live folder ---------------
+LEGACY = {
+    "title": "Legacy", "uid": "legacy", "schemaVersion": 14,
+    "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}],
+    "rows": [
+        {"title": "Traffic", "showTitle": True, "height": "250px", "panels": [
+            {"type": "graph", "title": "Requests", "span": 6, "datasource": "${DS_PROM}",
+             "targets": [{"expr": "sum(rate(brightstaff_http_requests_total[5m])) by (handler)", "refId": "A"}],
+             "yaxes": [{"format": "reqps"}, {"format": "s"}], "legend": {"avg": True, "alignAsTable": True},
+             "seriesOverrides": [{"alias": "/p99/", "yaxis": 2}]},
+            {"type": "singlestat", "title": "Up", "span": 6, "height": 100, "datasource": "${DS_PROM}",
+             "valueName": "current", "thresholds": "1,2", "format": "percent", "prefix": "~",
+             "targets": [{"expr": "up", "refId": "A"}]}]},
+        {"title": "Notes", "collapse": True, "panels": [{"type": "text", "title": "Read me", "content": "hi",
+                                                         "span": 12}]},
+    ],
+}
+
+
+def test_legacy_rows_and_placeholders_upgrade_as_grafana_does(settings):
+    res = import_source(read(json.dumps(LEGACY).encode(), "legacy.json"), settings)
+    panels = res.compiled["panels"]
+    assert [(p["type"], p["title"]) for p in panels] == [
+        ("row", "Traffic"), ("timeseries", "Requests"), ("stat", "Up"), ("row", "Notes")]
+    # span 6 of 12 -> 12 of 24 columns; 250 px -> ceil(250 / 38) = 7 rows; 100 px -> ceil(100 / 38) = 3
+    assert [p["gridPos"] for p in panels[1:3]] == [{"h": 7, "w": 12, "x": 0, "y": 1},
+                                                   {"h": 3, "w": 12, "x": 12, "y": 1}]
+    assert panels[3]["collapsed"] and panels[3]["panels"][0]["title"] == "Read me"
+    ts = panels[1]
+    assert ts["fieldConfig"]["defaults"]["unit"] == "reqps" and ts["options"]["legend"]["calcs"] == ["mean"]
+    assert ts["fieldConfig"]["overrides"][0]["matcher"] == {"id": "byRegexp", "options": "p99"}
+    assert {"id": "unit", "value": "s"} in ts["fieldConfig"]["overrides"][0]["properties"]
+    assert ts["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+    assert res.compiled["templating"]["list"][0]["name"] == "datasource"
+    stat = panels[2]
+    assert stat["options"]["reduceOptions"]["calcs"] == ["lastNotNull"]
+    assert [s["value"] for s in stat["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 1, 2]
+    assert (res.queries_translated, res.queries_kept) == (1, 1)  # brightstaff's from the catalog; `up` is not in it
+    assert "p.HTTP" in res.source and "imported.promql(" in res.source
+    lines = [n.line() for n in res.notes]
+    assert any("graph -> timeseries" in ln for ln in lines) and any("singlestat -> stat" in ln for ln in lines)
+    assert any(ln.startswith("loss") and "panels[2].prefix" in ln for ln in lines)
+    assert any("legacy row layout" in ln for ln in lines) and res.fidelity.different == ()
+
+
+def test_library_panels_stay_references_and_every_variable_type_survives(settings):
+    model = {"title": "Shared", "uid": "shared", "schemaVersion": 39, "panels": [
+        {"id": 3, "gridPos": {"x": 6, "y": 0, "w": 12, "h": 8}, "title": "CPU",
+         "libraryPanel": {"uid": "lib-cpu", "name": "Shared CPU"}}],
+        "templating": {"list": [{"type": "custom", "name": "h", "query": "a,b"}, {"type": "textbox", "name": "t"},
+                                {"type": "constant", "name": "c", "query": "1"}, {"type": "adhoc", "name": "f"},
+                                {"type": "interval", "name": "i", "query": "1m,5m"}]}}
+    res = import_source(read(json.dumps(model).encode(), "shared.json"), settings)
+    assert "imported.library_panel(" in res.source and any(n.kind == "kept" for n in res.notes)
+    panel = res.compiled["panels"][0]
+    assert panel["libraryPanel"] == {"uid": "lib-cpu", "name": "Shared CPU"} and "type" not in panel
+    assert panel["gridPos"] == {"x": 6, "y": 0, "w": 12, "h": 8}
+    assert [v["type"] for v in res.compiled["templating"]["list"]] == ["custom", "textbox", "constant", "adhoc",
+                                                                       "interval"]
+    assert res.fidelity.different == ()
+
+
+def test_all_in_folder_imports_each_live_dashboard_of_the_folder(tmp_path):
+    with StandInGrafana(token=TOKEN) as g:
+        g.add_folder("Storage", uid="storage")
+        for path in PLANO:
+            g.add_dashboard(json.loads(path.read_text()), folder_uid="storage")
+        env = {"GRAFANA_URL": g.url, "GRAFANA_TOKEN": TOKEN}
+        res = run_dashctl("import", "--all-in-folder", "Storage", "--out", str(tmp_path), env=env)
+        assert res.returncode == 0, res.stderr
+        written = sorted(Path(line).name for line in res.stdout.split())
+        assert written == ["brightstaff.py", "plano_requests_overview.py"]
+        assert "folder='Storage'" in (tmp_path / "brightstaff.py").read_text().replace('"', "'")
+        none = run_dashctl("import", "--all-in-folder", "Nope", "--out", str(tmp_path / "x"), env=env)
+        assert none.returncode == 3 and "no dashboard in a folder 'Nope'" in none.stderr

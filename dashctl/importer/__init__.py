@@ -95,9 +95,12 @@ class _Generator:
             else:
                 call, with_targets = codegen.panel_call(p, self.queries)
                 out.append((p, call, with_targets))
-                if p.get("type") not in ("timeseries", "stat", "gauge", "bargauge", "piechart", "barchart",
-                                         "table", "text", "row"):
-                    self.notes.append(Note("upgrade" if not p.get("type") else "derived", p.get("title", ""),
+                if not p.get("type") and isinstance(p.get("libraryPanel"), dict):
+                    self.notes.append(Note("kept", p.get("title", ""), "library panel, kept as a reference "
+                                           f"(uid {p['libraryPanel'].get('uid')!r})"))
+                elif p.get("type") not in ("timeseries", "stat", "gauge", "bargauge", "piechart", "barchart",
+                                           "table", "text", "row"):
+                    self.notes.append(Note("kept", p.get("title", ""),
                                            f"panel type {p.get('type')!r} has no kit factory: imported.panel()"))
         return out
 

@@ -140,6 +140,10 @@ def panel_call(p: dict, queries: Queries) -> tuple[str, bool]:
     w, h = int(grid.get("w") or 12), int(grid.get("h") or 8)
     calc = ((options.get("reduceOptions") or {}).get("calcs") or ["lastNotNull"])[0]
     steps = _steps(defaults.get("thresholds"))
+    if not kind and isinstance(p.get("libraryPanel"), dict):
+        lib = p["libraryPanel"]
+        args = [repr(lib.get("uid", "")), repr(lib.get("name", ""))] + ([repr(title)] if title else [])
+        return f"imported.library_panel({', '.join(args)}, w={w}, h={h})", False
     if kind == "text":
         content = options.get("content", p.get("content", ""))
         call = f"kit.text({title!r}, {content!r}, w={w}, h={h}" + (f", desc={desc!r}" if desc else "") + ")"

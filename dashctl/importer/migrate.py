@@ -34,7 +34,7 @@ CALCS = {"avg": "mean", "current": "lastNotNull", "total": "sum", "min": "min", 
 
 @attrs.frozen
 class Note:
-    kind: str  # "upgrade" | "loss" | "derived"
+    kind: str  # "upgrade" | "loss" | "derived" (decided by the importer) | "kept" (through the escape hatch)
     path: str
     text: str
 
