@@ -27,7 +27,8 @@ def _empty(v) -> bool:
 
 # Grafana's own defaults: a query's editor mode (UI only), range on, instant off; the time series
 # panel's custom field defaults (public/app/plugins/panel/timeseries, panelcfg defaults).
-TARGET_DEFAULTS = {"range": True, "instant": False, "exemplar": False, "hide": False}
+TARGET_DEFAULTS = {"range": True, "instant": False, "exemplar": False, "hide": False, "format": "time_series",
+                   "intervalFactor": 1}
 TIMESERIES_CUSTOM = {"axisPlacement": "auto", "axisLabel": "", "axisCenteredZero": False, "axisColorMode": "text",
                      "axisBorderShow": False, "barAlignment": 0, "barWidthFactor": 0.6, "drawStyle": "line",
                      "fillOpacity": 0, "gradientMode": "none", "insertNulls": False, "lineInterpolation": "linear",
@@ -47,6 +48,12 @@ def _without_defaults(d: dict) -> dict:
         for k, v in TIMESERIES_CUSTOM.items():
             if d.get(k) == v:
                 d.pop(k)
+        if (d.get("stacking") or {}).get("mode") == "none":  # the group of an unstacked series is moot
+            d.pop("stacking")
+        if (d.get("scaleDistribution") or {}).get("type") == "linear":  # so is the log base of a linear axis
+            d.pop("scaleDistribution")
+    if "displayMode" in d and "placement" in d and d.get("showLegend") is True:  # a legend shows by default
+        d.pop("showLegend")
     return d
 
 
