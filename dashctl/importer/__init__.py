@@ -86,20 +86,18 @@ class _Generator:
         self.notes = [Note("derived", "uid", n) for n in src.notes] + notes
         self.queries = codegen.Queries(self.catalog, self.settings)
 
-    def calls(self) -> list[tuple[dict, str, bool]]:
-        """(target panel, kit call, targets in the call) in compile's order."""
+    def calls(self) -> list[tuple[dict, str]]:
+        """(target panel, kit call) in compile's order."""
         out = []
         for p in _walk(self.target.get("panels") or []):
             if p.get("type") == "row":
-                out.append((p, "", False))
+                out.append((p, ""))
             else:
-                call, with_targets = codegen.panel_call(p, self.queries)
-                out.append((p, call, with_targets))
+                out.append((p, codegen.panel_call(p, self.queries)))
                 if not p.get("type") and isinstance(p.get("libraryPanel"), dict):
                     self.notes.append(Note("kept", p.get("title", ""), "library panel, kept as a reference "
                                            f"(uid {p['libraryPanel'].get('uid')!r})"))
-                elif p.get("type") not in ("timeseries", "stat", "gauge", "bargauge", "piechart", "barchart",
-                                           "table", "text", "row"):
+                elif p.get("type") not in (*codegen.KIT_SIZES, "text"):
                     self.notes.append(Note("kept", p.get("title", ""),
                                            f"panel type {p.get('type')!r} has no kit factory: imported.panel()"))
         return out
@@ -107,7 +105,7 @@ class _Generator:
     def board_source(self, calls, patches=None, board_patch=None) -> str:
         """kit.board(...) with the rows in screen order; an expanded row takes the panels after it."""
         patches = patches or {}
-        index = {id(p): n for n, (p, _, _) in enumerate(calls)}
+        index = {id(p): n for n, (p, _) in enumerate(calls)}
 
         def call(p):
             return codegen.with_extra(calls[index[id(p)]][1], patches.get(index[id(p)]))
@@ -174,7 +172,7 @@ def import_source(src: Source, settings, *, output_path: str | None = None) -> I
         raise BuildError(f"the module has {len(compiled_panels)} panels, the dashboard {len(calls)}",
                          dashboard=gen.target["uid"])
     patches = {}
-    for n, ((p, _, _), c) in enumerate(zip(calls, compiled_panels, strict=True)):
+    for n, ((p, _), c) in enumerate(zip(calls, compiled_panels, strict=True)):
         if p.get("type") == "row":
             c, p = dict(c, panels=[]), dict(p, panels=[])
         d = normalise.patch(c, p)

@@ -119,8 +119,13 @@ def _steps(thresholds) -> str | None:
     return pyrepr(pairs)
 
 
-def panel_call(p: dict, queries: Queries) -> tuple[str, bool]:
-    """(source of the kit call for one non-row panel, whether its targets are in the call)."""
+# the kit's panel factories and their default sizes
+KIT_SIZES = {"timeseries": (12, 8), "stat": (6, 4), "gauge": (6, 6), "bargauge": (12, 8), "piechart": (8, 8),
+             "barchart": (12, 8), "table": (24, 8)}
+
+
+def panel_call(p: dict, queries: Queries) -> str:
+    """Source of the kit call for one non-row panel (its queries inside it when each has an `expr`)."""
     kind = p.get("type") or ""
     title = p.get("title") or ""
     desc = p.get("description") or ""
@@ -143,19 +148,16 @@ def panel_call(p: dict, queries: Queries) -> tuple[str, bool]:
     if not kind and isinstance(p.get("libraryPanel"), dict):
         lib = p["libraryPanel"]
         args = [repr(lib.get("uid", "")), repr(lib.get("name", ""))] + ([repr(title)] if title else [])
-        return f"imported.library_panel({', '.join(args)}, w={w}, h={h})", False
+        return f"imported.library_panel({', '.join(args)}, w={w}, h={h})"
     if kind == "text":
         content = options.get("content", p.get("content", ""))
-        call = f"kit.text({title!r}, {content!r}, w={w}, h={h}" + (f", desc={desc!r}" if desc else "") + ")"
-        return call, False
+        return f"kit.text({title!r}, {content!r}, w={w}, h={h}" + (f", desc={desc!r}" if desc else "") + ")"
     desc_code = repr(desc) if desc else "imported.NO_DESCRIPTION"
     head = [repr(title), *tcode, f"unit={unit!r}", f"desc={desc_code}"]
-    sizes = {"timeseries": (12, 8), "stat": (6, 4), "gauge": (6, 6), "bargauge": (12, 8), "piechart": (8, 8),
-             "barchart": (12, 8), "table": (24, 8)}
-    if kind not in sizes:
+    if kind not in KIT_SIZES:
         head = [repr(kind), repr(title), *tcode, f"desc={desc_code}"]
-        return f"imported.panel({', '.join(head)}, w={w}, h={h})", with_targets
-    dw, dh = sizes[kind]
+        return f"imported.panel({', '.join(head)}, w={w}, h={h})"
+    dw, dh = KIT_SIZES[kind]
     arg("w", w, dw)
     arg("h", h, dh)
     if steps:
@@ -193,7 +195,7 @@ def panel_call(p: dict, queries: Queries) -> tuple[str, bool]:
         kw = [k for k in kw if not k.startswith(("decimals=",))]
     if kind in ("piechart", "barchart", "table"):
         kw = [k for k in kw if not k.startswith("thresholds=")]
-    return f"kit.{kind}({', '.join(head + kw)})", with_targets
+    return f"kit.{kind}({', '.join(head + kw)})"
 
 
 def row_call(row: dict, children: list[str]) -> str:

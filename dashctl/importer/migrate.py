@@ -47,6 +47,7 @@ class _Migration:
         self.model = model
         self.notes: list[Note] = []
         self.mapped: dict[str, list[str]] = {}
+        self._used: set[str] = set()  # legacy keys the running panel upgrade reads
         self.datasource_variable = datasource_variable
         inputs = model.get("__inputs") or []
         self.placeholders = {f"${{{i.get('name')}}}" for i in inputs if i.get("type") == "datasource"}
@@ -173,7 +174,7 @@ class _Migration:
                 self._used = set()
                 return self.panel_datasources(legacy, path)
             self.note("upgrade", path, f"{kind} -> {p['type']} ({p.get('title', '')!r})")
-            for key in sorted(set(legacy) - PANEL_KEYS - getattr(self, "_used", set())):
+            for key in sorted(set(legacy) - PANEL_KEYS - self._used):
                 if legacy[key] not in (None, "", [], {}, False):
                     self.note("loss", f"{path}.{key}", f"legacy {kind} field with no {p['type']} equivalent")
             self._used = set()
@@ -192,7 +193,7 @@ class _Migration:
         return p
 
     def use(self, *keys):
-        self._used = getattr(self, "_used", set()) | set(keys)
+        self._used |= set(keys)
 
     # --- panel upgrades ------------------------------------------------------------------
     def graph(self, p: dict, path: str) -> dict:
