@@ -22,6 +22,8 @@ COMMANDS = {
     "push": "dashctl.commands.push",
     "provision": "dashctl.commands.provision",
     "watch": "dashctl.commands.watch",
+    "import": "dashctl.commands.import_",
+    "pull": "dashctl.commands.pull",
 }
 
 

@@ -18,6 +18,7 @@ import grafanalib.core as g
 import orjson
 
 from dashctl.errors import BuildError
+from panels import imported
 from panels import queries as q
 from panels.catalog import Catalog, default_catalog
 from panels.kit import Board, QueryTarget
@@ -146,7 +147,7 @@ class _Compiler:
         data["id"] = self.next_id
         self.next_id += 1
         data["gridPos"] = grid
-        return data
+        return imported.apply(data, obj)  # an imported panel's escape hatch, merged last
 
     def _clean(self, data: dict) -> dict:
         out = {k: v for k, v in data.items() if k in PANEL_KEYS and v is not None}
@@ -230,13 +231,13 @@ class _Compiler:
         if not isinstance(b.uid, str) or not UID.match(b.uid):
             raise self.fail(f"uid {b.uid!r} must be 1 to 40 characters of [A-Za-z0-9_-]", field="uid")
         panels = self.layout(b.panels)
-        return {
+        return imported.apply({
             "annotations": ANNOTATIONS, "description": b.description or "", "editable": True,
             "fiscalYearStartMonth": 0, "graphTooltip": b.graphTooltip, "links": list(b.links), "panels": panels,
             "refresh": b.refresh or "", "schemaVersion": self.settings.schema_version, "tags": list(b.tags),
             "templating": self.templating(), "time": {"from": b.time.start, "to": b.time.end},
             "timepicker": {}, "timezone": b.timezone, "title": b.title, "uid": b.uid, "weekStart": "",
-        }
+        }, b)
 
 
 def _ref_id(index: int) -> str:
