@@ -1814,12 +1814,13 @@ class StandInGrafana:
         folder_uid: str = "",
         by: str = "user:teammate",
         at: str | None = None,
-        version: str = "v2",
+        version: str | None = None,
         annotations: dict | None = None,
         org: int = 1,
     ) -> dict:
         """A dashboard saved as v2 (a new one, or over an existing one) by `by` at `at` (RFC 3339),
         as a teammate's dynamic-dashboards edit would store it. Returns the stored resource."""
+        version = version or ("v2" if self.grafana == "13" else "v2beta1")
         with self._lock:
             o = self._org(org)
             name = uid or _new_uid()
