@@ -7,6 +7,13 @@ something, the comment says "not in the doc" and names what Grafana's code does.
     with StandInGrafana(token="glsa_test") as g:
         requests.post(g.url + "/api/dashboards/db", json=..., headers=...)
 
+`grafana="11" | "12" | "13"` adds the app-platform resource API of the doc's section "Grafana
+12/13 resource API" (rules RES-1..RES-22): discovery under /apis, dashboards and folders as
+resources in namespaces, one store behind both APIs, schema v1/v2 storage and conversion. Test
+hooks for that side: store_v2() (a teammate's v2 save, by whom and when), set_manager() (owned by
+Terraform, Git Sync...), add_provisioned() (classic file provisioning), fail_conversion(),
+resource(), stored_version().
+
 Standard library only.
 """
 
@@ -493,6 +500,7 @@ class StandInGrafana:
         self.grafana, self.stack_id = grafana, stack_id
         self.dynamic_dashboards = (grafana == "13") if dynamic_dashboards is None else dynamic_dashboards
         self._rv = 0
+        self._failing_conversions: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
         self._orgs: dict[int, _Org] = {}
         self._next_id = 1
@@ -1511,6 +1519,10 @@ class StandInGrafana:
         if version != stored:
             # RES-17: a converted answer says what it was stored as
             status["conversion"] = {"failed": False, "storedVersion": stored}
+            if (org, d.uid) in self._failing_conversions:
+                # RES-17: failed = the spec is not valid (empty); fetch storedVersion instead
+                spec = {}
+                status["conversion"].update(failed=True, error=f"cannot convert {stored} to {version}")
         return {
             "kind": "Dashboard",
             "apiVersion": f"{_DASH_GROUP}/{version}",
@@ -1843,6 +1855,11 @@ class StandInGrafana:
             d.annotations.update({A_MANAGED_BY: manager, A_MANAGER_ID: manager_id or manager,
                                   A_MANAGER_ALLOWS_EDITS: "true" if allows_edits else "false"})
             d.rv = self._next_rv()
+
+    def fail_conversion(self, uid: str, *, org: int = 1) -> None:
+        """Reading this dashboard at any version but its stored one fails to convert (RES-17)."""
+        with self._lock:
+            self._failing_conversions.add((org, uid))
 
     def resource(self, uid: str, version: str | None = None, *, org: int = 1) -> dict:
         """The dashboard as GET /apis would answer it at `version` (default: the stored version)."""

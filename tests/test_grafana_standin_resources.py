@@ -103,6 +103,8 @@ def test_res1_no_apis_means_classic_only(mode):
     with standin(mode) as g:
         r = call(g, "GET", "/apis")
         assert r.status_code == 404 and r.json() == {"message": "Not found"}
+        assert requests.get(g.url + "/api/health", timeout=5).json()["version"] == (
+            "11.6.0" if mode == "11" else "12.3.1")
         assert call(g, "GET", dash_path("v1beta1")).status_code == 404
         assert classic_save(g, {"title": "x", "uid": "x"}).status_code == 200
 
@@ -398,6 +400,11 @@ def test_res17_stored_version_and_conversion_status(g):
     assert call(g, "GET", dash_path(v2, "two")).json()["status"] == {}  # no conversion: stored as v2
     assert call(g, "GET", dash_path(v1, "two")).json()["status"]["conversion"]["storedVersion"] == v2
     assert g.stored_version("two") == v2 and g.stored_version("one") == v1
+    g.fail_conversion("two")
+    failed = call(g, "GET", dash_path(v1, "two")).json()
+    assert failed["spec"] == {} and failed["status"]["conversion"]["failed"] is True
+    assert failed["status"]["conversion"]["storedVersion"] == v2
+    assert call(g, "GET", dash_path(v2, "two")).json()["spec"] == v2_spec()  # the stored version still reads
 
 
 def test_res18_classic_get_of_a_v2_dashboard_12_answers_406():
