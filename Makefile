@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DASHCTL := $(VENV)/bin/dashctl
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: dashboards test lint prometheus bench demo stack clean
+.PHONY: dashboards test lint prometheus schema-deps bench demo stack clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,13 +22,17 @@ prometheus:
 	  echo "installing Debian's prometheus package"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
+## npm packages of the schema check (tests/schema, pinned by its package-lock.json; skipped without npm)
+schema-deps:
+	@if command -v npm >/dev/null 2>&1; then $(PYTHON) tests/schema/schema_check.py install; else echo "npm not found: tests/test_schema_types.py will be skipped"; fi
+
 ## Lint the dashboards and the code
 lint: $(STAMP)
 	$(DASHCTL) lint
 	$(VENV)/bin/ruff check panels dashboards dashctl scripts tests
 
 ## The whole test suite (installs Prometheus if missing)
-test: $(STAMP) prometheus lint
+test: $(STAMP) prometheus schema-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 ## Benchmarks, printed as ratios against their baselines
