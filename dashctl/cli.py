@@ -12,7 +12,18 @@ import sys
 import click
 
 from dashctl.context import App
-from dashctl.errors import DashctlError
+from dashctl.errors import DashctlError, OutputError
+
+DIST = "llm-gateway-dashboards"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DIST)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 COMMANDS = {
     "build": "dashctl.commands.build",
@@ -43,6 +54,7 @@ class LazyGroup(click.Group):
               help="Override one setting (repeatable), e.g. --set brightstaff_job=plano.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for more).")
+@click.version_option(_version(), "--version", prog_name="dashctl", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx, config, assignments, debug, verbose):
     """Dashboards as code for LLM gateways: build Grafana JSON from Python modules,
@@ -64,14 +76,25 @@ def main(argv=None) -> int:
         return 130
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except click.UsageError as exc:  # one line, as every error: what is wrong and where the help is
+        where = exc.ctx.command_path if exc.ctx is not None else "dashctl"
+        click.echo(f"dashctl: error: {' '.join(exc.format_message().split())} (see '{where} --help')", err=True)
         return 2
+    except click.ClickException as exc:
+        click.echo(f"dashctl: error: {' '.join(exc.format_message().split())}", err=True)
+        return exc.exit_code
     except DashctlError as exc:
         if debug:
             raise
-        click.echo(f"dashctl: error: {exc.one_line()}", err=True)
+        if not exc.shown:
+            click.echo(f"dashctl: error: {exc.one_line()}", err=True)
         return exc.exit_code
+    except OSError as exc:  # a path no command checked first: still one line naming it
+        if debug:
+            raise
+        where = exc.filename or "a file"
+        click.echo(f"dashctl: error: {OutputError(where, exc, 'use').one_line()}", err=True)
+        return 2
     except KeyboardInterrupt:
         click.echo("dashctl: interrupted", err=True)
         return 130

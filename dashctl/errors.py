@@ -3,9 +3,12 @@ the CLI turns it into: 1 findings, 2 bad input or config, 3 remote failure."""
 
 from __future__ import annotations
 
+import errno
+
 
 class DashctlError(Exception):
     exit_code = 2
+    shown = False  # already reported line by line (the CLI then prints nothing more)
 
     def one_line(self) -> str:
         return " ".join(str(self).split())
@@ -13,6 +16,47 @@ class DashctlError(Exception):
 
 class ConfigError(DashctlError):
     """A settings file, flag, environment variable or price file that cannot be used."""
+
+
+class UnknownUidError(ConfigError):
+    """A uid named on the command line that no dashboard has."""
+
+    def __init__(self, uids, known):
+        self.uids, self.known = tuple(uids), tuple(known)
+        names = ", ".join(self.uids)
+        super().__init__(f"no dashboard with uid {names}; known: {', '.join(self.known)}")
+
+
+class OutputError(DashctlError):
+    """A file or directory dashctl cannot read or write: names the path and what to do."""
+
+    def __init__(self, path, exc: OSError, doing: str = "write"):
+        self.path, self.errno = str(path), exc.errno
+        super().__init__(f"{self.path}: cannot {doing}: {_reason(exc)}; {_hint(exc, doing)}")
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) or exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return "a file is in the way where a directory must be"
+    return exc.strerror or type(exc).__name__
+
+
+def _hint(exc: OSError, doing: str) -> str:
+    code = exc.errno
+    if code in (errno.EEXIST, errno.ENOTDIR) or isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "move that file away or choose another output directory"
+    if code == errno.EISDIR:
+        return "give a file, not a directory"
+    if code in (errno.EACCES, errno.EPERM):
+        return ("fix its permissions or choose another output directory" if doing != "read"
+                else "fix its permissions")
+    if code == errno.EROFS:
+        return "the file system is read-only: choose another output directory"
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space or choose another output directory"
+    if code == errno.ENOENT:
+        return "check the path" if doing == "read" else "create the parent directory or choose another one"
+    return "check the path and try again"
 
 
 class BuildError(DashctlError):
@@ -38,7 +82,10 @@ class DuplicateUidError(BuildError):
 
 
 class BuildFailed(DashctlError):
-    """Some dashboards failed to build (each already reported on its own line)."""
+    """Some dashboards failed to build; each was already reported on its own line, so the CLI
+    adds no line of its own (exit 2)."""
+
+    shown = True
 
 
 class FindingsError(DashctlError):
