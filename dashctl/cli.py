@@ -6,13 +6,25 @@ config, 3 remote failure); `--debug` shows the traceback instead.
 
 from __future__ import annotations
 
-import importlib
+import os
+import signal
 import sys
 
-import click
 
-from dashctl.context import App
-from dashctl.errors import DashctlError, OutputError
+def _interrupted_while_starting(signum, frame):  # nothing to clean up yet: no traceback, exit 130
+    os.write(2, b"dashctl: interrupted\n")
+    os._exit(130)
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "dashctl":  # the CLI, not a library import
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import importlib  # noqa: E402
+
+import click  # noqa: E402
+
+from dashctl.context import App  # noqa: E402
+from dashctl.errors import DashctlError, OutputError  # noqa: E402
 
 DIST = "llm-gateway-dashboards"
 
@@ -36,8 +48,18 @@ COMMANDS = {
 }
 
 
+class Interrupted(Exception):
+    """Ctrl-C while a command ran (click would turn KeyboardInterrupt into a blank line and Abort)."""
+
+
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when it runs (or when help lists it)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     def list_commands(self, ctx):
         return sorted(COMMANDS)
@@ -68,6 +90,8 @@ def cli(ctx, config, assignments, debug, verbose):
 
 def main(argv=None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, Ctrl-C cleans up (see below)
     try:
         rv = cli.main(args=argv, prog_name="dashctl", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
@@ -95,7 +119,7 @@ def main(argv=None) -> int:
         where = exc.filename or "a file"
         click.echo(f"dashctl: error: {OutputError(where, exc, 'use').one_line()}", err=True)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         click.echo("dashctl: interrupted", err=True)
         return 130
     except Exception as exc:  # a bug of ours: still one line unless --debug

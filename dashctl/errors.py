@@ -28,35 +28,41 @@ class UnknownUidError(ConfigError):
 
 
 class OutputError(DashctlError):
-    """A file or directory dashctl cannot read or write: names the path and what to do."""
+    """A file or directory dashctl cannot read or write: names the path and what to do (exit 2).
+    `doing` is what failed: "write", "create directory", "read", "read settings file", ..."""
 
     def __init__(self, path, exc: OSError, doing: str = "write"):
         self.path, self.errno = str(path), exc.errno
-        super().__init__(f"{self.path}: cannot {doing}: {_reason(exc)}; {_hint(exc, doing)}")
+        super().__init__(f"{self.path}: cannot {doing}: {_reason(exc, doing)}; {_hint(exc, doing)}")
 
 
-def _reason(exc: OSError) -> str:
-    if isinstance(exc, (FileExistsError, NotADirectoryError)) or exc.errno in (errno.EEXIST, errno.ENOTDIR):
-        return "a file is in the way where a directory must be"
+def _in_the_way(exc: OSError) -> bool:
+    return isinstance(exc, (FileExistsError, NotADirectoryError)) or exc.errno in (errno.EEXIST, errno.ENOTDIR)
+
+
+def _reason(exc: OSError, doing: str) -> str:
+    if _in_the_way(exc):
+        return ("a part of the path is a file, not a directory" if doing.startswith("read")
+                else "a file is in the way where a directory must be")
     return exc.strerror or type(exc).__name__
 
 
 def _hint(exc: OSError, doing: str) -> str:
-    code = exc.errno
-    if code in (errno.EEXIST, errno.ENOTDIR) or isinstance(exc, (FileExistsError, NotADirectoryError)):
+    code, reading = exc.errno, doing.startswith("read")
+    if reading:
+        return {errno.EISDIR: "give a file, not a directory",
+                errno.EACCES: "fix its permissions"}.get(code, "check the path")
+    if _in_the_way(exc):
         return "move that file away or choose another output directory"
-    if code == errno.EISDIR:
-        return "give a file, not a directory"
-    if code in (errno.EACCES, errno.EPERM):
-        return ("fix its permissions or choose another output directory" if doing != "read"
-                else "fix its permissions")
-    if code == errno.EROFS:
-        return "the file system is read-only: choose another output directory"
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return "free some space or choose another output directory"
-    if code == errno.ENOENT:
-        return "check the path" if doing == "read" else "create the parent directory or choose another one"
-    return "check the path and try again"
+    return {
+        errno.EISDIR: "move that directory away or choose another output directory",
+        errno.EACCES: "fix its permissions or choose another output directory",
+        errno.EPERM: "fix its permissions or choose another output directory",
+        errno.EROFS: "the file system is read-only: choose another output directory",
+        errno.ENOSPC: "free some space or choose another output directory",
+        errno.EDQUOT: "free some space or choose another output directory",
+        errno.ENOENT: "choose an output directory whose parent exists and can hold directories",
+    }.get(code, "check the path or choose another output directory")
 
 
 class BuildError(DashctlError):

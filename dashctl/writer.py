@@ -234,7 +234,10 @@ class TreeWrite:
 
     def abort(self) -> None:
         for tmp, _ in self._temps:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink()
+            except OSError:  # never written, or a read-only file system that refused it anyway
+                pass
         self._temps = []
         for d in reversed(self._made):
             try:
