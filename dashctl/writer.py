@@ -13,6 +13,14 @@ dashboard that moved folder is renamed to its new path in one step (never two fi
 one uid, never a moment with none), and that holds for files kept from an earlier build
 too (`keep`). The manifest lists a new file before the file appears, so even a crash
 never leaves a file this tool wrote but no longer knows it owns.
+
+All or nothing (`TreeWrite`, `write_trees`): every new file of every tree is written under
+its temporary name first; only when all of them are written are they renamed into place,
+with Ctrl-C and SIGTERM held off for those renames. A failure while staging (a read-only
+or full file system, a file where a directory must be) removes the temporaries and raises
+OutputError naming the path: the trees are all old. The directories stay where they are
+(no directory swap), so a bind mount of the output directory, as Grafana's container has,
+keeps seeing it, and unchanged files keep their mtime.
 """
 
 from __future__ import annotations
@@ -42,25 +50,6 @@ class WriteReport:
     removed: tuple[str, ...] = ()
     # (old path, new path) renamed in one step; also listed in `removed` and `written`
     moved: tuple[tuple[str, str], ...] = ()
-
-
-def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
-    """Write `data` to `path` through a temporary sibling `.<name>.tmp<pid>-<n>` and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{next(_counter)}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -275,15 +264,25 @@ class TreeWrite:
 
 @contextlib.contextmanager
 def signals_deferred():
-    """Ctrl-C (SIGINT) and SIGTERM wait until the block is done: a commit is never cut in half."""
+    """Ctrl-C (SIGINT) and SIGTERM wait until the block is done: a commit is never cut in half.
+    A signal that came meanwhile is then handled as it would have been (KeyboardInterrupt, exit)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    held: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum))
+                for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if held:
+            handler = previous[held[0]]
+            if callable(handler):
+                handler(held[0], None)
+            elif handler != signal.SIG_IGN:
+                signal.raise_signal(held[0])
 
 
 def write_trees(trees: list[dict]) -> list[WriteReport]:

@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -289,3 +290,15 @@ def test_a_failure_while_staging_changes_neither_tree(tmp_path):
     (tmp_path / "dashboards" / "Plano").unlink()
     assert run_dashctl("--set", "datasource_uid=other", "provision", "--dir", str(tmp_path)).returncode == 0
     assert "uid: other" in (tmp_path / "provisioning" / "datasources" / "llm-gateway.yaml").read_text()
+
+
+def test_ctrl_c_during_the_renames_waits_for_them(tmp_path):
+    from dashctl.writer import signals_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # a signal handled at once would raise here
+            done.append("renamed")
+    assert done == ["renamed"]
