@@ -301,6 +301,13 @@ CASES = [
      "dashctl: error: no Grafana URL: set GRAFANA_URL or pass --url", 2, None, {}),
     ("watch-config-missing", ["--config", "nope.toml", "watch", "--dir", "prov"],
      "dashctl: error: nope.toml: settings file not found", 2, None, {}),
+    # watch, driven: it reports the error once, keeps watching, and Ctrl-C stops it (exit 0)
+    ("watch-running-folder-is-a-file", ["--set", "title_prefix=[new] ", "watch", "--dir", "prov"],
+     "dashctl: error: prov/dashboards/Plano: cannot create directory: a file is in the way where a directory must "
+     "be; move that file away or choose another output directory", 0, replace_with_file("prov/dashboards/Plano"), {}),
+    ("watch-running-broken-module", ["watch", "--dir", "prov", "--module", "raising_mod"],
+     "re:dashctl: error: dashboard raising_mod: building failed: KeyError: 'missing' .*", 0, module("raising_mod"),
+     {"PYTHONPATH": "{tmp}/mods"}),
 ]
 
 
@@ -410,7 +417,9 @@ def test_bad_input_is_one_line_with_its_exit_code_and_leaves_the_tree_as_it_was(
     try:
         before = _snapshot(tmp_path)
         env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
-        r = run_dashctl(*[a.replace("{tmp}", str(tmp_path)) for a in argv], cwd=tmp_path, env=env, timeout=60)
+        argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+        r = _watch_until_ready(argv, tmp_path, env) if case[0].startswith("watch-running") else \
+            run_dashctl(*argv, cwd=tmp_path, env=env, timeout=60)
         after = _snapshot(tmp_path)
     finally:
         if special:
@@ -425,6 +434,21 @@ def test_bad_input_is_one_line_with_its_exit_code_and_leaves_the_tree_as_it_was(
     assert r.returncode == code, (r.returncode, r.stderr)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     assert not changed, f"the command changed {changed}"
+
+
+def _watch_until_ready(argv, cwd, env) -> subprocess.CompletedProcess:
+    """`dashctl watch` until it says it is watching, then Ctrl-C."""
+    full_env = {**os.environ, **env,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))}
+    proc = subprocess.Popen([sys.executable, "-m", "dashctl.cli", *argv], cwd=cwd, env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    for line in proc.stdout:
+        if line.startswith("watching ") or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def test_the_table_covers_every_command_and_at_least_40_cases():
