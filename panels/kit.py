@@ -47,14 +47,14 @@ class Board(g.Dashboard):
 
 
 class KitUsageError(TypeError):
-    """A kit function given the wrong kind of argument; `where` is the caller's file:line."""
+    """A kit function given the wrong kind of argument; names the caller's file:line (`where`)."""
 
     def __init__(self, message: str):
         frame = sys._getframe(1)
         while frame is not None and frame.f_code.co_filename == __file__:  # first frame outside the kit
             frame = frame.f_back
         self.where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
-        super().__init__(message)
+        super().__init__(f"{message} ({self.where})" if self.where else message)
 
 
 def target(expr: q.Expr, legend: str = "", instant: bool = False, table: bool = False) -> QueryTarget:
