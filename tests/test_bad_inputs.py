@@ -213,6 +213,9 @@ CASES = [
     # list
     ("list-unknown-module", ["list", "--module", "no_such_module"],
      "dashctl: error: dashboard no_such_module: cannot import: No module named 'no_such_module'", 2, None, {}),
+    ("list-duplicate-uid", ["list", "--format", "json", "--module", "dup_uid_mod"],
+     "dashctl: error: dashboard plano-routing: uid plano-routing is defined twice: in dashboards.plano_routing and "
+     "in dup_uid_mod", 2, module("dup_uid_mod"), {"PYTHONPATH": "{tmp}/mods"}),
     ("list-bad-format", ["list", "--format", "xml"],
      "dashctl: error: Invalid value for '--format': 'xml' is not one of 'text', 'json'. "
      "(see 'dashctl list --help')", 2, None, {}),
@@ -222,6 +225,9 @@ CASES = [
     ("lint-broken-module", ["lint", "--format", "json", "--module", "raising_mod"],
      "re:dashctl: error: dashboard raising_mod: building failed: KeyError: 'missing' .*", 2, module("raising_mod"),
      {"PYTHONPATH": "{tmp}/mods"}),
+    ("lint-module-syntax", ["lint", "--module", "syntax_mod", "plano-routing"],
+     "re:dashctl: error: dashboard syntax_mod: syntax error at .*/mods/syntax_mod\\.py:2: .*", 2,
+     module("syntax_mod"), {"PYTHONPATH": "{tmp}/mods"}),
     ("lint-bad-format", ["lint", "--format", "yaml"],
      "dashctl: error: Invalid value for '--format': 'yaml' is not one of 'text', 'json'. "
      "(see 'dashctl lint --help')", 2, None, {}),

@@ -53,7 +53,8 @@ def command(app, uids, fmt, modules, list_rules):
     else:
         for f in findings:
             click.echo(f.line())
-        click.echo(f"{len(report.dashboards)} dashboard(s) linted, {len(findings)} finding(s)", err=True)
+        if not report.errors:  # a failed build ends with its error lines only
+            click.echo(f"{len(report.dashboards)} dashboard(s) linted, {len(findings)} finding(s)", err=True)
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
     if findings:
