@@ -493,12 +493,14 @@ def test_ctrl_c_during_provision_leaves_the_tree_all_old_or_all_new(tmp_path):
 
     states = {}
     for prefix in ("[old] ", "[new] "):
+        started = time.monotonic()
         subprocess.run(provision(tmp_path / prefix.strip("[] "), prefix), env=env, check=True, capture_output=True)
+        took = time.monotonic() - started  # the signals land from the end of start-up to the end of the run
         states[prefix] = _contents(tmp_path / prefix.strip("[] "))
     assert states["[old] "] != states["[new] "]
     interrupted = 0
-    for delay in (0.25, 0.4, 0.55, 0.7, 0.85, 1.0, 1.2):
-        work = tmp_path / f"run-{delay}"
+    for delay in [took * f for f in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)]:
+        work = tmp_path / f"run-{delay:.3f}"
         shutil.copytree(tmp_path / "old", work)
         proc = subprocess.Popen(provision(work, "[new] "), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
@@ -510,7 +512,7 @@ def test_ctrl_c_during_provision_leaves_the_tree_all_old_or_all_new(tmp_path):
             interrupted += 1
             assert err == "dashctl: interrupted\n"
         else:
-            assert proc.returncode == 0 and err == "", err
+            assert proc.returncode == 0 and err == "", (proc.returncode, err)
         now = _contents(work)
         assert now in (states["[old] "], states["[new] "]), f"interrupted after {delay} s: a mixed tree"
         assert not [p for p in _snapshot(work) if ".tmp" in p], "temporary files left behind"
