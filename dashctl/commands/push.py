@@ -11,7 +11,7 @@ import click
 
 from dashctl.context import pass_app
 from dashctl.diff import lines as diff_lines
-from dashctl.errors import BuildFailed, ConfigError, FindingsError, RemoteError
+from dashctl.errors import BuildFailed, ConfigError, FindingsError, OutputError, RemoteError
 from dashctl.grafana_client import GrafanaClient
 from dashctl.pusher import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
 
@@ -122,7 +122,7 @@ def _token(token_file, token_flag) -> str | None:
         try:
             text = sys.stdin.read() if token_file == "-" else Path(token_file).read_text()
         except OSError as exc:
-            raise ConfigError(f"--token-file {token_file}: {exc.strerror}") from None
+            raise ConfigError(f"--token-file {OutputError(token_file, exc, 'read').one_line()}") from None
         if not text.strip():
             raise ConfigError(f"--token-file {token_file}: empty")
         return text.strip()
