@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DASHCTL := $(VENV)/bin/dashctl
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: dashboards test lint prometheus schema-deps bench demo stack clean
+.PHONY: dashboards test lint golden prometheus schema-deps bench demo stack clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): setup.cfg pyproject.toml
 ## Build every dashboard into build/dashboards/<folder>/<uid>.json
 dashboards: $(STAMP)
 	$(DASHCTL) build
+
+## Rewrite tests/golden/ (the expected JSON of the shipped dashboards, default settings) on purpose
+golden: $(STAMP)
+	env $$(env | sed -n 's/^\(DASHCTL_[A-Za-z0-9_]*\)=.*/-u \1/p') $(DASHCTL) --config /dev/null build --out tests/golden
 
 ## Install Debian's Prometheus (for the query tests) when it is missing
 prometheus:

@@ -12,7 +12,7 @@ import attrs
 from dashctl import discover
 from dashctl import overrides as ov
 from dashctl.compile import Compiled, compile_board
-from dashctl.errors import BuildError, DashctlError, DuplicateUidError
+from dashctl.errors import BuildError, DashctlError, DuplicateUidError, UnknownUidError
 from panels.catalog import CatalogError, default_catalog
 
 
@@ -96,5 +96,8 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
         except Exception as exc:  # user code in overrides or transforms
             errors.append(BuildError(f"building failed: {discover.describe(exc)}", dashboard=uid or source))
     missing = sorted(only - set(owner) - {e.dashboard for e in errors})
-    errors.extend(BuildError("no dashboard has this uid", dashboard=uid) for uid in missing)
+    if missing and not errors:
+        raise UnknownUidError(missing, sorted(owner))
+    errors.extend(BuildError(f"no dashboard with uid {uid} (or its module failed to build); known: "
+                             f"{', '.join(sorted(owner))}") for uid in missing)
     return BuildReport(tuple(sorted(compiled, key=lambda c: c.path)), tuple(errors))

@@ -6,13 +6,36 @@ config, 3 remote failure); `--debug` shows the traceback instead.
 
 from __future__ import annotations
 
-import importlib
+import os
+import signal
 import sys
 
-import click
 
-from dashctl.context import App
-from dashctl.errors import DashctlError
+def _interrupted_while_starting(signum, frame):  # nothing to clean up yet: no traceback, exit 130
+    os.write(2, b"dashctl: interrupted\n")
+    os._exit(130)
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "dashctl":  # the CLI, not a library import
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import importlib  # noqa: E402
+
+import click  # noqa: E402
+
+from dashctl.context import App  # noqa: E402
+from dashctl.errors import DashctlError, OutputError  # noqa: E402
+
+DIST = "llm-gateway-dashboards"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DIST)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 COMMANDS = {
     "build": "dashctl.commands.build",
@@ -27,8 +50,18 @@ COMMANDS = {
 }
 
 
+class Interrupted(Exception):
+    """Ctrl-C while a command ran (click would turn KeyboardInterrupt into a blank line and Abort)."""
+
+
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when it runs (or when help lists it)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     def list_commands(self, ctx):
         return sorted(COMMANDS)
@@ -45,6 +78,7 @@ class LazyGroup(click.Group):
               help="Override one setting (repeatable), e.g. --set brightstaff_job=plano.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for more).")
+@click.version_option(_version(), "--version", prog_name="dashctl", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx, config, assignments, debug, verbose):
     """Dashboards as code for LLM gateways: build Grafana JSON from Python modules,
@@ -58,6 +92,8 @@ def cli(ctx, config, assignments, debug, verbose):
 
 def main(argv=None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, Ctrl-C cleans up (see below)
     try:
         rv = cli.main(args=argv, prog_name="dashctl", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
@@ -66,15 +102,26 @@ def main(argv=None) -> int:
         return 130
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except click.UsageError as exc:  # one line, as every error: what is wrong and where the help is
+        where = exc.ctx.command_path if exc.ctx is not None else "dashctl"
+        click.echo(f"dashctl: error: {' '.join(exc.format_message().split())} (see '{where} --help')", err=True)
         return 2
+    except click.ClickException as exc:
+        click.echo(f"dashctl: error: {' '.join(exc.format_message().split())}", err=True)
+        return exc.exit_code
     except DashctlError as exc:
         if debug:
             raise
-        click.echo(f"dashctl: error: {exc.one_line()}", err=True)
+        if not exc.shown:
+            click.echo(f"dashctl: error: {exc.one_line()}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except OSError as exc:  # a path no command checked first: still one line naming it
+        if debug:
+            raise
+        where = exc.filename or "a file"
+        click.echo(f"dashctl: error: {OutputError(where, exc, 'use').one_line()}", err=True)
+        return 2
+    except (KeyboardInterrupt, Interrupted):
         click.echo("dashctl: interrupted", err=True)
         return 130
     except Exception as exc:  # a bug of ours: still one line unless --debug

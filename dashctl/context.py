@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 import click
 
-from dashctl.errors import ConfigError
-from panels.settings import SettingsError, load_settings, parse_assignments
+from dashctl.errors import ConfigError, OutputError
+from panels.settings import DEFAULT_FILE, SettingsError, load_settings, parse_assignments, read_toml
+
+
+@contextlib.contextmanager
+def settings_file_errors(path):
+    """A settings file that cannot be used becomes one ConfigError naming it (exit 2)."""
+    try:
+        yield
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(OutputError(path, exc, "read settings file").one_line()) from None
 
 
 class App:
@@ -13,31 +29,28 @@ class App:
         self.config, self.assignments, self.debug, self.verbose = config, tuple(assignments), debug, verbose
         self._settings = None
 
+    @property
+    def config_path(self) -> Path:
+        return Path(self.config or DEFAULT_FILE)
+
     def settings(self, **flags):
         """Defaults <- dashctl.toml <- env <- --set <- explicit flags of the subcommand."""
         if self._settings is None or flags:
-            try:
+            with settings_file_errors(self.config_path):
                 over = parse_assignments(self.assignments)
                 over.update({k: v for k, v in flags.items() if v is not None})
                 self._settings = load_settings(self.config, overrides=over)
-            except SettingsError as exc:
-                raise ConfigError(str(exc)) from None
         return self._settings
 
     def overrides(self):
         """[[overrides]] of the settings file (see dashctl/overrides.py)."""
-        from pathlib import Path
-
         from dashctl.overrides import from_toml
-        from panels.settings import DEFAULT_FILE, read_toml
 
-        path = Path(self.config or DEFAULT_FILE)
+        path = self.config_path
         if not (self.config or path.exists()):
             return []
-        try:
+        with settings_file_errors(path):
             return from_toml(read_toml(path).get("overrides", []), str(path))
-        except SettingsError as exc:
-            raise ConfigError(str(exc)) from None
 
     def build(self, modules=(), only=(), **kw):
         """Build every discovered dashboard (plus `modules`) with this app's settings and overrides."""

@@ -71,7 +71,24 @@ def summary(changes: list[Change]) -> str:
     return "; ".join(parts)
 
 
+def lines(changes: list[Change], limit: int) -> list[str]:
+    """The text form of `changes`, at most `limit` lines (then `... N more`)."""
+    out = [line for c in changes for line in c.lines()]
+    return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
+
+
+def change_lines(old: dict, new: dict, limit: int) -> list[str]:
+    """What turns dashboard model `old` into `new`, at most `limit` lines (build --check, push)."""
+    return lines(diff(old, new), limit)
+
+
 # ---------------------------------------------------------------------- panels
+def count_panels(model: dict) -> int:
+    """Panels of a dashboard model, rows not counted (rows' collapsed children are): what
+    `dashctl list` shows and what push says a pruned dashboard loses."""
+    return sum(1 for p in flatten(model) if p.get("type") != "row")
+
+
 def flatten(model: dict) -> list[dict]:
     out = []
     for p in model.get("panels") or []:

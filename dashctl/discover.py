@@ -78,9 +78,10 @@ def load_hooks(module: DashboardModule, reload: bool = False) -> tuple[Callable 
 
 
 def describe(exc: BaseException) -> str:
-    """`ValueError: text (file.py:12)`: the innermost frame of user code."""
+    """`ValueError: text (file.py:12)`: the innermost frame of user code, unless the error names
+    its place itself (`where`: the kit's KitUsageError names its caller's line)."""
     tb = traceback.extract_tb(exc.__traceback__)
     frame = next((f for f in reversed(tb) if "site-packages" not in f.filename and "importlib" not in f.filename),
                  None)
-    where = f" ({frame.filename}:{frame.lineno})" if frame else ""
+    where = "" if getattr(exc, "where", "") or not frame else f" ({frame.filename}:{frame.lineno})"
     return f"{type(exc).__name__}: {exc}{where}"

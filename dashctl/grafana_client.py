@@ -1,8 +1,11 @@
 """A small, careful client for Grafana's classic HTTP API (/work/shared/docs/grafana-api.md).
 
 One `requests.Session` (keep-alive, connection pool sized for the push workers), a timeout on
-every request, retries with exponential backoff and jitter on 429/502/503/504 and on connection
-errors (honouring `Retry-After`, capped), a bounded number of attempts, and typed errors:
+every request, retries with exponential backoff and jitter (honouring `Retry-After`, capped) of
+what can recover: answers 429, 500, 502, 503 and 504, a connection reset or closed mid-request,
+and timeouts (connect or read). A refused connection and a host name that does not resolve
+fail at once (nothing listens there: waiting rarely helps) unless `retry_connect`, for a
+Grafana that is still starting. A bounded number of attempts, and typed errors:
 `AuthError` (401/403, never retried), `ApiError` (any other refusal: status, Grafana's
 `status`/`messageId` and its message). Secrets never appear in an error, a log line or a repr:
 requests' own exceptions are replaced by a sanitised one-line description.
@@ -25,7 +28,7 @@ from requests.adapters import HTTPAdapter
 
 from dashctl.errors import ConfigError, RemoteError
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})  # grafana-api.md: overload answers 429, 503 or 504
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # grafana-api.md: overload answers 429, 503 or 504
 MIN_SCRUB = 6
 SEARCH_LIMIT = 1000  # grafana-api.md: /api/search limit defaults to 1000, above 5000 -> 422
 
@@ -76,12 +79,14 @@ class GrafanaClient:
                  password: str | None = None, org_id: int | None = None, timeout: float | tuple = (5.0, 30.0),
                  attempts: int = 5, backoff: float = 0.5, backoff_cap: float = 8.0, retry_after_cap: float = 30.0,
                  pool_size: int = 16, verify: bool | str = True, log: Callable[[str, int], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, user_agent: str = "dashctl"):
+                 sleep: Callable[[float], None] = time.sleep, user_agent: str = "dashctl",
+                 retry_connect: bool = False):
         base, url_user, url_password = _split_url(url)
         user, password = user or url_user, password if password is not None else url_password
         self.url = base
         self.timeout = timeout
         self.attempts = max(1, int(attempts))
+        self.retry_connect = retry_connect
         self.backoff, self.backoff_cap, self.retry_after_cap = backoff, backoff_cap, retry_after_cap
         self._sleep = sleep
         self._log = log or (lambda message, level=1: None)
@@ -204,13 +209,16 @@ class GrafanaClient:
                                             timeout=self.timeout)
             except requests.RequestException as exc:
                 last = self.scrub(_describe(exc, self.timeout))
-                if attempt < self.attempts and _transient(exc):
+                unreachable = _unreachable(exc)
+                if attempt < self.attempts and _transient(exc) and (self.retry_connect or not unreachable):
                     wait = self._wait(attempt, None)
                     self.log(f"{method} {path}: {last}; retry {attempt}/{self.attempts - 1} in {wait:.2f} s", 1)
                     self._sleep(wait)
                     continue
                 tail = f" (gave up after {attempt} attempts)" if attempt > 1 else ""
-                raise TransportError(f"{method} {path}: {last} [{self.url}]{tail}") from None
+                hint = ("; check the URL, or pass --retry-connect to wait for a Grafana that is starting"
+                        if unreachable and not self.retry_connect else "")
+                raise TransportError(f"{method} {path}: {last} [{self.url}]{tail}{hint}") from None
             elapsed = (time.perf_counter() - started) * 1000
             self.log(f"{method} {path} -> {resp.status_code} in {elapsed:.0f} ms", 2)
             if resp.status_code in ok:
@@ -366,6 +374,14 @@ def _retry_after(value: str | None) -> float | None:
 def _transient(exc: requests.RequestException) -> bool:
     return isinstance(exc, (requests.ConnectionError, requests.Timeout)) and not isinstance(
         exc, requests.exceptions.SSLError)
+
+
+def _unreachable(exc: requests.RequestException) -> bool:
+    """Nothing listens there (connection refused) or the host name does not resolve."""
+    if isinstance(exc, requests.Timeout):
+        return False
+    names = {type(e).__name__ for e in _causes(exc)}
+    return bool(names & {"ConnectionRefusedError", "gaierror", "NameResolutionError"})
 
 
 def _causes(exc: BaseException):

@@ -8,7 +8,7 @@ Layout under DIR (grafana-api.md "File provisioning"):
 
 The provider uses `foldersFromFilesStructure` (folder and folderUid empty), so each
 dashboard lands in the folder its module declared. Every file goes through
-`dashctl.writer.write_tree`: written under a temporary name and renamed, untouched when
+`dashctl.writer.write_trees`: staged under temporary names and renamed, untouched when
 its bytes are unchanged, removed when no dashboard builds it any more (only files listed
 in the tool's manifest), a dashboard that changed folder renamed in one step.
 """
@@ -25,7 +25,7 @@ import orjson
 import yaml
 
 from dashctl.errors import ConfigError
-from dashctl.writer import WriteReport, identity, kept_on_failure, owned, write_tree
+from dashctl.writer import WriteReport, identity, kept_on_failure, owned, write_trees
 
 DASHBOARDS = "dashboards"
 PROVISIONING = "provisioning"
@@ -137,8 +137,9 @@ def provision(directory: str | Path, dashboards, settings, options: Options = Op
     if clash:
         raise ConfigError(f"{board_root}: file(s) not written by dashctl hold the uid of one of our dashboards "
                           f"(Grafana stops provisioning on duplicate uids): {', '.join(clash)}; remove them")
-    config = write_tree(root / PROVISIONING, dict(config_files(settings, options)), durable=options.durable)
-    boards = write_tree(board_root, files, durable=options.durable, keep=keep)
+    config, boards = write_trees([  # both trees new, or both as they were
+        {"root": root / PROVISIONING, "files": dict(config_files(settings, options)), "durable": options.durable},
+        {"root": board_root, "files": files, "durable": options.durable, "keep": keep}])
 
     def under(prefix, rels):
         return tuple(f"{prefix}/{r}" for r in rels)

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 import attrs
 import orjson
 
-from dashctl.diff import Change, diff, flatten
+from dashctl.diff import Change, count_panels, diff
 from dashctl.errors import ConfigError, RemoteError
 from dashctl.grafana_client import RETRY_STATUSES, ApiError, AuthError, GrafanaClient, TransportError
 
@@ -384,7 +384,7 @@ class Pusher:
         got = self._fetch(item)
         if got is None:
             item.action = "create"
-            item.reason = f"{len(flatten(new))} panel(s)"
+            item.reason = f"{count_panels(new)} panel(s)"
             self._save(item, new, path, version=None)
             return
         current, meta = got
@@ -456,7 +456,7 @@ class Pusher:
             item.action = "skip"  # never delete what this push did not create
             return
         state, why = _state(current, meta, self.owner)
-        item.changes = [Change("removed", "dashboard", f"{len(flatten(current))} panel(s)")]
+        item.changes = [Change("removed", "dashboard", f"{count_panels(current)} panel(s)")]
         if state != "ours" and not self.force:
             item.action, item.reason = "drifted", (
                 f"{why}; no longer in the code, but not deleting it: run `dashctl push --prune --force` to delete "

@@ -13,17 +13,31 @@ dashboard that moved folder is renamed to its new path in one step (never two fi
 one uid, never a moment with none), and that holds for files kept from an earlier build
 too (`keep`). The manifest lists a new file before the file appears, so even a crash
 never leaves a file this tool wrote but no longer knows it owns.
+
+All or nothing (`TreeWrite`, `write_trees`): every new file of every tree is written under
+its temporary name first; only when all of them are written are they renamed into place,
+with Ctrl-C and SIGTERM held off for those renames. A failure while staging (a read-only
+or full file system, a file where a directory must be) removes the temporaries and raises
+OutputError naming the path: the trees are all old. The directories stay where they are
+(no directory swap), so a bind mount of the output directory, as Grafana's container has,
+keeps seeing it, and unchanged files keep their mtime.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import json
 import os
+import signal
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Mapping
 
 import attrs
+
+from dashctl.errors import OutputError
 
 MANIFEST = Path(".dashctl") / "manifest.json"
 _counter = itertools.count()
@@ -36,25 +50,6 @@ class WriteReport:
     removed: tuple[str, ...] = ()
     # (old path, new path) renamed in one step; also listed in `removed` and `written`
     moved: tuple[tuple[str, str], ...] = ()
-
-
-def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
-    """Write `data` to `path` through a temporary sibling `.<name>.tmp<pid>-<n>` and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{next(_counter)}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -128,46 +123,194 @@ def _move(root: Path, old: str, new: str) -> bool:
     return True
 
 
+class TreeWrite:
+    """The changes that make `root` hold `files`, staged: every new file is already written
+    under a temporary name beside its final path. `commit()` renames them into place (and
+    removes stale files); `abort()` removes the temporaries and the directories staging made,
+    leaving the tree as it was. Staging fails with OutputError (naming the path and what to do)
+    and cleans up after itself, so a failure before commit leaves the tree all old.
+    """
+
+    def __init__(self, root: str | Path, files: Mapping[str, bytes], prune: bool = True, durable: bool = False,
+                 keep: set[str] | frozenset = frozenset()):
+        self.root, self.durable = Path(root), durable
+        self._temps: list[tuple[Path, Path]] = []  # (temporary, final path)
+        self._made: list[Path] = []  # directories staging created
+        try:
+            self._plan(files, prune, keep)
+            self._stage(files)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _plan(self, files, prune, keep) -> None:
+        root = self.root
+        try:
+            before = owned(root)
+        except OSError as exc:
+            raise OutputError(root / MANIFEST, exc, "read") from None
+        wanted: dict[str, str] = {}
+        for rel in files:
+            key = identity(rel)
+            if key in wanted:
+                raise ValueError(f"{wanted[key]} and {rel}: two files with one uid")
+            wanted[key] = rel
+        others = before - set(files)
+        self.moves = {rel: wanted[identity(rel)] for rel in others if identity(rel) in wanted}
+        self.stale = {rel for rel in others - set(self.moves) if rel not in keep} if prune else set()
+        now = (before - self.stale - set(self.moves)) | set(files)
+        self.manifest = _manifest_bytes(now)
+        # list new files before they appear (a crash leaves no file this tool does not know it owns)
+        self.first_manifest = _manifest_bytes(now | set(self.moves)) if set(files) - before else None
+        # a dashboard that moved folder arrives with its old file's bytes (renamed in one step)
+        arriving = {new: old for old, new in self.moves.items()
+                    if (root / old).exists() and not (root / new).exists()}
+        self.changed, self.unchanged, self.rewrite = [], [], set()
+        for rel in sorted(files):
+            try:
+                current = _read(root / arriving.get(rel, rel))
+            except OSError as exc:
+                raise OutputError(root / rel, exc, "read") from None
+            if current != files[rel]:
+                self.rewrite.add(rel)
+            (self.changed if current != files[rel] or rel in arriving else self.unchanged).append(rel)
+
+    def _mkdirs(self, directory: Path) -> None:
+        missing = []
+        d = directory
+        while not d.is_dir():
+            missing.append(d)
+            if d.parent == d:
+                break
+            d = d.parent
+        for d in reversed(missing):
+            try:
+                d.mkdir()
+            except FileExistsError as exc:
+                if not d.is_dir():
+                    raise OutputError(d, exc, "create directory") from None
+                continue
+            except OSError as exc:
+                raise OutputError(d, exc, "create directory") from None
+            self._made.append(d)
+
+    def _put(self, path: Path, data: bytes) -> None:
+        self._mkdirs(path.parent)
+        if path.is_dir():
+            raise OutputError(path, IsADirectoryError(errno.EISDIR, "a directory is in the way of this file"))
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{next(_counter)}")
+        self._temps.append((tmp, path))
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                if self.durable:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except OSError as exc:
+            raise OutputError(path, exc) from None
+
+    def _stage(self, files) -> None:
+        root = self.root
+        self._mkdirs(root)
+        if self.first_manifest is not None:
+            self._put(root / MANIFEST, self.first_manifest)
+        for new in sorted(self.moves.values()):
+            self._mkdirs((root / new).parent)
+        for rel in sorted(self.rewrite):
+            self._put(root / rel, files[rel])
+        if self.manifest != (self.first_manifest or _read(root / MANIFEST)):
+            self._put(root / MANIFEST, self.manifest)
+
+    def abort(self) -> None:
+        for tmp, _ in self._temps:
+            try:
+                tmp.unlink()
+            except OSError:  # never written, or a read-only file system that refused it anyway
+                pass
+        self._temps = []
+        for d in reversed(self._made):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        self._made = []
+
+    def commit(self) -> WriteReport:
+        """Rename every staged file into place, move renamed dashboards, remove stale files."""
+        root = self.root
+        dirs = sorted({path.parent for _, path in self._temps} | {root})
+        try:
+            manifest_temps = [t for t in self._temps if t[1] == root / MANIFEST]
+            if self.first_manifest is not None:
+                os.replace(*manifest_temps.pop(0))
+            moved = [(old, new) for old, new in sorted(self.moves.items()) if _move(root, old, new)]
+            for tmp, path in self._temps:
+                if path != root / MANIFEST:
+                    os.replace(tmp, path)
+            removed = [rel for rel in sorted(self.stale) if _remove(root, rel)]
+            for tmp, path in manifest_temps:
+                os.replace(tmp, path)
+        except OSError as exc:
+            self.abort()
+            raise OutputError(exc.filename or root, exc) from None
+        self._temps, self._made = [], []
+        if self.durable:
+            for d in dirs:
+                if d.is_dir():
+                    _fsync_dir(d)
+        return WriteReport(tuple(self.changed), tuple(self.unchanged),
+                           tuple(sorted(removed + [old for old, _ in moved])), tuple(moved))
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Ctrl-C (SIGINT) and SIGTERM wait until the block is done: a commit is never cut in half.
+    A signal that came meanwhile is then handled as it would have been (KeyboardInterrupt, exit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum))
+                for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if held:
+            handler = previous[held[0]]
+            if callable(handler):
+                handler(held[0], None)
+            elif handler != signal.SIG_IGN:
+                signal.raise_signal(held[0])
+
+
+def write_trees(trees: list[dict]) -> list[WriteReport]:
+    """Stage every tree (each a dict of TreeWrite's arguments), then commit them all: when any
+    staging fails, no tree changes."""
+    staged: list[TreeWrite] = []
+    try:
+        for spec in trees:
+            staged.append(TreeWrite(**spec))
+    except BaseException:
+        for t in staged:
+            t.abort()
+        raise
+    with signals_deferred():
+        return [t.commit() for t in staged]
+
+
 def write_tree(root: str | Path, files: Mapping[str, bytes], prune: bool = True,
                durable: bool = False, keep: set[str] | frozenset = frozenset()) -> WriteReport:
-    """Make `root` hold `files` ({relative path: bytes}).
+    """Make `root` hold `files` ({relative path: bytes}), all or nothing (see TreeWrite).
 
     prune: remove files this tool wrote earlier that are not in `files` (except `keep`:
     files of dashboards that failed to build this time keep their last good version).
     An earlier file with the uid of a file in `files` at another path is moved, kept or not.
-    Raises ValueError when `files` itself holds two files with one uid.
+    Raises ValueError when `files` itself holds two files with one uid, OutputError when a
+    path cannot be written (the tree is then unchanged).
     """
-    root = Path(root)
-    before = owned(root)
-    wanted: dict[str, str] = {}
-    for rel in files:
-        key = identity(rel)
-        if key in wanted:
-            raise ValueError(f"{wanted[key]} and {rel}: two files with one uid")
-        wanted[key] = rel
-    others = before - set(files)
-    moves = {rel: wanted[identity(rel)] for rel in others if identity(rel) in wanted}
-    stale = {rel for rel in others - set(moves) if rel not in keep} if prune else set()
-    removed = [rel for rel in sorted(stale) if _remove(root, rel)]
-    remaining = before - stale - set(moves)
-    now = remaining | set(files)
-    manifest = _manifest_bytes(now)
-    if set(files) - before:  # list new files before they appear (a crash leaves no unknown file)
-        atomic_write(root / MANIFEST, _manifest_bytes(now | set(moves)), durable)
-    moved = [(old, new) for old, new in sorted(moves.items()) if _move(root, old, new)]
-    arrived = {new for _, new in moved}
-    written, unchanged = [], []
-    for rel in sorted(files):
-        path = root / rel
-        if _read(path) == files[rel]:
-            (written if rel in arrived else unchanged).append(rel)
-            continue
-        atomic_write(path, files[rel], durable)
-        written.append(rel)
-    if _read(root / MANIFEST) != manifest:
-        atomic_write(root / MANIFEST, manifest, durable)
-    removed = sorted(removed + [old for old, _ in moved])
-    return WriteReport(tuple(written), tuple(unchanged), tuple(removed), tuple(moved))
+    return write_trees([{"root": root, "files": files, "prune": prune, "durable": durable, "keep": keep}])[0]
 
 
 def out_of_date(root: str | Path, files: Mapping[str, bytes], keep: set[str] | frozenset = frozenset()) -> list[str]:

@@ -8,6 +8,7 @@ expressions wrapped by `target()`.
 
 from __future__ import annotations
 
+import sys
 from typing import Iterable, Sequence
 
 import attr
@@ -45,10 +46,23 @@ class Board(g.Dashboard):
     lint_exceptions = attr.ib(default=())  # ((panel title, rule, reason), ...)
 
 
+class KitUsageError(TypeError):
+    """A kit function given the wrong kind of argument; names the caller's file:line (`where`)."""
+
+    def __init__(self, message: str):
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename == __file__:  # first frame outside the kit
+            frame = frame.f_back
+        self.where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
+        super().__init__(f"{message} ({self.where})" if self.where else message)
+
+
 def target(expr: q.Expr, legend: str = "", instant: bool = False, table: bool = False) -> QueryTarget:
     """One query of a panel; legend names the series (`{{model}}`)."""
     if not isinstance(expr, q.Expr):
-        raise TypeError(f"target needs a queries expression, not {type(expr).__name__}: build it from the catalog")
+        shown = f" {expr!r}"[:60] if isinstance(expr, str) else ""
+        raise KitUsageError(f"kit.target needs a queries expression, not {type(expr).__name__}{shown}: "
+                            "build it from the catalog with panels.queries (e.g. q.sum_rate(metric, by))")
     return QueryTarget(query=expr, legendFormat=legend, instant=instant, format="table" if table else "time_series")
 
 

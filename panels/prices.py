@@ -11,15 +11,23 @@ A source that counts tokens but not money (brightstaff) gets its cost from this 
       cache_read_price_per_1m: 1.25  # optional; default: the input price
       cache_write_price_per_1m: 3.75 # optional; default: the input price
 
-A file that cannot be used raises `ConfigError` naming the file, the entry (number, line,
-model) and the field: a missing or unknown field, a price that is negative, not a number
-or not finite, a duplicate model. `load_prices("")` reads the shipped file.
+Which file (`price_file`), one rule: the `prices_file` setting, read exactly as given
+(relative to the working directory). Unset, it is `config/model_prices.yaml` of the working
+directory (the project's own file, a real file in this repository); only when the working
+directory has no such path is the list packaged with the library (`panels/data/`) used, so
+an installed copy builds without one. An edited project file is always the one read: the
+build compares the written bytes, so a changed price rewrites the cost dashboard.
+
+A file that cannot be used raises `ConfigError` naming the file as the user gave it, the
+entry (number, line, model) and the field: a missing or unknown field, a price that is
+negative, not a number or not finite, a duplicate model.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
+import os
 from pathlib import Path
 
 import attrs
@@ -27,7 +35,8 @@ import yaml
 
 from dashctl.errors import ConfigError
 
-DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "model_prices.yaml"
+DEFAULT_FILE = Path("config") / "model_prices.yaml"  # the project's file, relative to the working directory
+PACKAGED_FILE = Path(__file__).resolve().parent / "data" / "model_prices.yaml"  # when the project has none
 REQUIRED = ("model", "provider", "input_price_per_1m", "output_price_per_1m", "version")
 OPTIONAL = ("cache_read_price_per_1m", "cache_write_price_per_1m")
 PRICES = ("input_price_per_1m", "output_price_per_1m") + OPTIONAL
@@ -105,13 +114,26 @@ def _entry_lines(text: str) -> list[int]:
     return [item.start_mark.line + 1 for item in getattr(node, "value", ())] if node is not None else []
 
 
+def price_file(setting: str | Path | None = None) -> Path:
+    """The price file the setting `prices_file` means: the path as given; unset, the working
+    directory's config/model_prices.yaml, or the packaged list when that path does not exist."""
+    if setting:
+        return Path(setting)
+    return DEFAULT_FILE if os.path.lexists(DEFAULT_FILE) else PACKAGED_FILE
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: price file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read price file: {exc}") from None
+        raise ConfigError(f"{path}: price file not found; create it or set prices_file "
+                          f"(dashctl.toml, DASHCTL_PRICES_FILE or --set prices_file=PATH)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: cannot read price file: it is a directory; give a YAML file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read price file: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read price file: {exc.strerror or exc}") from None
 
 
 def _where(path: Path, index: int, line: int | None, model) -> str:
@@ -154,8 +176,8 @@ def _entry(path: Path, index: int, line: int | None, entry) -> ModelPrice:
 
 
 def load_prices(path: str | Path | None = None) -> PriceList:
-    """The price file at `path` ("" or None: the shipped one), checked entry by entry."""
-    path = Path(path) if path else DEFAULT_FILE
+    """The price file at `path` ("" or None: see `price_file`), checked entry by entry."""
+    path = price_file(path)
     text = _read(path)
     try:
         doc = yaml.safe_load(text)

@@ -149,7 +149,7 @@ def make_settings(layers: list[tuple[str, dict]]) -> Settings:
         # attrs validators say which field; find which layer set it for the message
         bad = _field_in(exc)
         where = next((w for w, layer in reversed(layers) if bad in layer), "settings")
-        raise SettingsError(f"{where}: bad value for {bad or 'a setting'}: {_short(exc)}") from None
+        raise SettingsError(f"{where}: " + (f"setting {bad}: " if bad else "") + _short(exc)) from None
 
 
 def _field_in(exc: Exception) -> str:
@@ -160,9 +160,20 @@ def _field_in(exc: Exception) -> str:
     return ""
 
 
+_KINDS = {int: "an integer", bool: "true or false", str: "a string"}
+
+
 def _short(exc: Exception) -> str:
-    text = str(exc.args[0]) if exc.args else str(exc)
-    return text.split(" (got ")[0][:200]
+    """What is wrong with the value, in words: `'abc' is not an integer`."""
+    args = exc.args
+    if len(args) == 4 and isinstance(args[2], type):  # attrs instance_of: (message, attribute, type, value)
+        return f"{args[3]!r} is not {_KINDS.get(args[2], args[2].__name__)}"
+    if len(args) == 4 and hasattr(args[2], "pattern"):  # attrs matches_re: (message, attribute, regex, value)
+        return f"{args[3]!r} does not match {args[2].pattern}"
+    if len(args) == 4 and isinstance(args[2], (tuple, list)):  # attrs in_: (message, attribute, options, value)
+        return f"{args[3]!r} is not one of {', '.join(map(str, args[2]))}"
+    text = str(args[0]) if args else str(exc)
+    return re.sub(r"^'\w+' ", "", text.split(" (got ")[0])[:200]
 
 
 DEFAULT_FILE = "dashctl.toml"

@@ -50,7 +50,9 @@ def test_only_builds_the_named_dashboards(out):
     assert r.returncode == 0, r.stderr
     assert set(_files(out)) == {"Plano/plano-routing.json"}
     r = run_dashctl("build", "--out", str(out), "--only", "no-such-uid")
-    assert r.returncode == 2 and "no-such-uid" in r.stderr
+    assert r.returncode == 2 and r.stderr.startswith("dashctl: error: no dashboard with uid no-such-uid; known: "
+                                                     "brightstaff, llm-cost-dashboard, "), r.stderr
+    assert r.stderr.count("\n") == 1 and set(_files(out)) == {"Plano/plano-routing.json"}
 
 
 BAD_MODULES = {
@@ -87,8 +89,8 @@ def test_a_bad_module_gives_one_clear_line_and_the_others_still_build(tmp_path, 
     (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
     r = run_dashctl("build", "--out", str(out), "--module", name, env={"PYTHONPATH": str(tmp_path)})
     assert r.returncode == 2, r.stdout + r.stderr
-    errors = [line for line in r.stderr.splitlines() if line.startswith("dashctl: error:")]
-    assert any(expected in line for line in errors), r.stderr
+    errors = r.stderr.splitlines()
+    assert len(errors) == 1 and errors[0].startswith("dashctl: error:") and expected in errors[0], r.stderr
     assert "Traceback" not in r.stderr
     assert {f"Plano/{uid}.json" for uid in PLANO} <= set(_files(out))
 
@@ -136,3 +138,78 @@ def test_help_says_what_each_command_does():
 def test_no_dashctl_toml_needed(tmp_path, out):
     r = run_dashctl("build", "--out", str(out), cwd=tmp_path, env={"PYTHONPATH": os.getcwd()})
     assert r.returncode == 0, r.stderr
+
+
+# --- issue 13: errors that surprise, small things users expect ------------------------------------
+def test_version():
+    r = run_dashctl("--version")
+    assert r.returncode == 0 and r.stdout == "dashctl 0.1.0\n"
+
+
+def test_list_json_gives_uid_title_folder_and_the_panel_count_of_the_table(tmp_path):
+    r = run_dashctl("list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    items = json.loads(r.stdout)
+    table = {line.split()[0]: int(line.split()[-1]) for line in run_dashctl("list").stdout.splitlines()[1:]}
+    assert {i["uid"]: i["panels"] for i in items} == table
+    routing = next(i for i in items if i["uid"] == "plano-routing")
+    assert routing == {"uid": "plano-routing", "title": "Plano - Routing", "folder": "Plano", "panels": 8,
+                       "source": "dashboards.plano_routing"}
+
+
+def test_check_names_the_dashboards_that_differ_with_a_short_panel_diff(out):
+    assert run_dashctl("build", "--out", str(out)).returncode == 0
+    path = out / "Plano" / "plano-routing.json"
+    model = json.loads(path.read_text())
+    next(p for p in model["panels"] if p.get("title") == "Router skips by reason")["title"] = "Skips"
+    path.write_text(json.dumps(model))
+    r = run_dashctl("build", "--out", str(out), "--check")
+    assert r.returncode == 1
+    assert r.stdout.splitlines() == [
+        f"out of date: {out}/Plano/plano-routing.json: differs",
+        "    ~ panel 'Skips' title: Skips -> Router skips by reason"]
+    assert r.stderr == "dashctl: error: 1 file(s) out of date: run `dashctl build`\n"
+
+
+def test_a_file_in_the_way_leaves_the_tree_as_it_was(out):
+    """`build --out D` with D/Plano a file: one line naming it, exit 2, and no dashboard written
+    (the LLM ones included: the tree is built whole, then renamed into place)."""
+    out.mkdir()
+    (out / "Plano").write_text("mine\n")
+    r = run_dashctl("build", "--out", str(out))
+    assert r.returncode == 2
+    assert r.stderr == (f"dashctl: error: {out}/Plano: cannot create directory: a file is in the way where a "
+                        f"directory must be; move that file away or choose another output directory\n")
+    assert sorted(p.name for p in out.rglob("*")) == ["Plano"] and (out / "Plano").read_text() == "mine\n"
+
+
+def test_kit_target_given_a_promql_string_names_the_callers_line(tmp_path, out):
+    (tmp_path / "raw_query.py").write_text(textwrap.dedent("""\
+        from panels import kit
+
+
+        def dashboard(s):
+            t = kit.target("sum(rate(brightstaff_http_requests_total[5m]))")
+            return kit.board(s, uid="raw", title="Raw", folder="X", desc="d", rows=[])
+        """))
+    r = run_dashctl("build", "--out", str(out), "--module", "raw_query", env={"PYTHONPATH": str(tmp_path)})
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("dashctl: error: dashboard raw_query: building failed: KitUsageError: kit.target "
+                               "needs a queries expression, not str")
+    assert r.stderr.endswith(f"({tmp_path}/raw_query.py:5)\n") and "kit.py" not in r.stderr
+
+
+def test_a_setting_of_the_wrong_type_says_so_in_words():
+    r = run_dashctl("--set", "org_id=abc", "provision", "--dir", "/nonexistent")
+    assert (r.returncode, r.stderr) == (2, "dashctl: error: flags: setting org_id: 'abc' is not an integer\n")
+
+
+def test_lint_json_lists_a_module_that_failed_to_build_as_a_finding(tmp_path):
+    (tmp_path / "broken_board.py").write_text("def dashboard(s):\n    return 1 / 0\n")
+    r = run_dashctl("lint", "--format", "json", "--module", "broken_board", env={"PYTHONPATH": str(tmp_path)})
+    assert r.returncode == 2, r.stderr
+    assert json.loads(r.stdout) == [{
+        "dashboard": "broken_board", "panel": "", "rule": "build",
+        "message": f"building failed: ZeroDivisionError: division by zero ({tmp_path}/broken_board.py:2)"}]
+    assert r.stderr == ("dashctl: error: dashboard broken_board: building failed: ZeroDivisionError: division by "
+                        f"zero ({tmp_path}/broken_board.py:2)\n")

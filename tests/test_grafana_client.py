@@ -150,7 +150,7 @@ def test_credentials_in_the_url_are_used_and_never_shown(g):
 
 
 def test_connection_error_text_never_contains_the_token():
-    c = GrafanaClient(f"http://127.0.0.1:{free_port()}", token=TOKEN, attempts=2, backoff=0.01)
+    c = GrafanaClient(f"http://127.0.0.1:{free_port()}", token=TOKEN, attempts=2, backoff=0.01, retry_connect=True)
     with pytest.raises(TransportError) as info:
         c.search()
     text = "".join(traceback.format_exception(info.value))
@@ -187,3 +187,73 @@ def test_from_env_needs_url_and_credentials():
         GrafanaClient.from_env({"GRAFANA_URL": "http://g:3000", "GRAFANA_TOKEN": "t", "GRAFANA_ORG_ID": "x"})
     c = GrafanaClient.from_env({"GRAFANA_URL": "http://g:3000", "GRAFANA_TOKEN": "t"}, url="https://other/grafana/")
     assert c.url == "https://other/grafana" and c.auth == "token"  # the argument beats the environment
+
+
+# --- what is retried (README "Push from a deploy pipeline"): issue 13, point 6 -------------------------
+def test_a_refused_connection_fails_at_once_unless_retry_connect():
+    sleeps = []
+    url = f"http://127.0.0.1:{free_port()}"
+    c = GrafanaClient(url, token=TOKEN, attempts=5, sleep=sleeps.append)
+    with pytest.raises(TransportError) as info:
+        c.search()
+    assert str(info.value) == (f"GET /api/search: connection refused [{url}]; check the URL, or pass "
+                               f"--retry-connect to wait for a Grafana that is starting")
+    assert info.value.exit_code == 3 and sleeps == []  # not retried: no wait at all
+    c = GrafanaClient(url, token=TOKEN, attempts=3, sleep=sleeps.append, retry_connect=True)
+    with pytest.raises(TransportError, match=r"connection refused .*\(gave up after 3 attempts\)$"):
+        c.search()
+    assert len(sleeps) == 2
+
+
+def test_a_host_that_does_not_resolve_fails_at_once():
+    sleeps = []
+    c = GrafanaClient("http://no-such-host.invalid", token=TOKEN, attempts=5, sleep=sleeps.append)
+    with pytest.raises(TransportError, match=r"cannot resolve the host name .*--retry-connect"):
+        c.search()
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_429_and_5xx_answers_are_retried(g, status):
+    sleeps = []
+    g.fail_next(2, status)
+    assert client(g, sleeps).search() == [] and len(g.requests) == 3 and len(sleeps) == 2
+
+
+@pytest.mark.parametrize("status", [400, 404, 409, 412, 501])
+def test_other_answers_are_not_retried(g, status):
+    sleeps = []
+    g.fail_next(1, status)
+    with pytest.raises(ApiError):
+        client(g, sleeps).request("GET", "/api/search")
+    assert len(g.requests) == 1 and sleeps == []
+
+
+def test_a_connection_reset_mid_request_is_retried():
+    """A server that resets the first connection after reading the request, then answers."""
+    import threading
+
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    seen = []
+
+    def serve():
+        for n in range(2):
+            conn, _ = server.accept()
+            seen.append(conn.recv(65536).split(b"\r\n", 1)[0])
+            if n == 0:  # RST instead of an answer
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            else:
+                conn.sendall(answer)
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    sleeps = []
+    c = GrafanaClient(f"http://127.0.0.1:{server.getsockname()[1]}", token=TOKEN, sleep=sleeps.append)
+    assert c.search() == []
+    t.join(5)
+    server.close()
+    assert seen == [b"GET /api/search?type=dash-db&limit=1000&page=1 HTTP/1.1"] * 2 and len(sleeps) == 1

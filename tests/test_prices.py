@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import textwrap
+from pathlib import Path
 
 import promql_parser as pp
 import pytest
@@ -12,7 +13,7 @@ from conftest import ROOT, iter_panels, run_dashctl
 from dashctl.builder import build
 from dashctl.errors import ConfigError
 from panels import cost
-from panels.prices import DEFAULT_FILE, load_prices
+from panels.prices import DEFAULT_FILE, PACKAGED_FILE, load_prices, price_file
 from panels.settings import Settings
 from promql import parse, substitute
 
@@ -38,9 +39,11 @@ def _write(tmp_path, text, name="prices.yaml"):
 
 # --- the shipped file -------------------------------------------------------------------------
 def test_shipped_file_is_config_model_prices_and_prices_the_major_models():
-    assert (ROOT / "config" / "model_prices.yaml").read_bytes() == DEFAULT_FILE.read_bytes()
-    prices = load_prices("")
-    assert prices.path == str(DEFAULT_FILE)
+    project = ROOT / "config" / "model_prices.yaml"
+    assert not project.is_symlink() and project.is_file()  # a real file: `sed -i` edits what the build reads
+    assert project.read_bytes() == PACKAGED_FILE.read_bytes(), (
+        "the packaged copy is behind config/model_prices.yaml: cp config/model_prices.yaml panels/data/")
+    prices = load_prices(ROOT / DEFAULT_FILE)
     assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5", "gemini-2.5-pro",
             "mistral-large-latest"} <= set(prices.names)
     assert {m.provider for m in prices.models} >= {"openai", "anthropic", "google", "mistral"}
@@ -108,6 +111,36 @@ def test_cli_build_fails_on_a_malformed_price_file_with_one_line(tmp_path):
     assert r.stderr.strip() == (f"dashctl: error: {path}: entry 2 (line 6, model 'claude-sonnet-4-5'): "
                                 f"field input_price_per_1m: must be a finite price >= 0, got -3")
     assert "Traceback" not in r.stderr
+
+
+# --- which file: one rule (issue 13, point 2) -------------------------------------------------------
+def test_the_price_file_is_the_setting_as_given_else_the_projects_else_the_packaged(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert price_file("") == PACKAGED_FILE  # no config/model_prices.yaml here
+    (tmp_path / "config").mkdir()
+    _write(tmp_path / "config", GOOD, "model_prices.yaml")
+    assert price_file("") == DEFAULT_FILE and load_prices("").path == "config/model_prices.yaml"
+    assert price_file("elsewhere/p.yaml") == Path("elsewhere/p.yaml")
+    (tmp_path / "config" / "model_prices.yaml").unlink()
+    (tmp_path / "config" / "model_prices.yaml").symlink_to("gone.yaml")  # a broken link is an error, not a fallback
+    with pytest.raises(ConfigError, match="^config/model_prices.yaml: price file not found; create it or set "):
+        load_prices("")
+
+
+def test_an_edited_project_price_file_rebuilds_the_cost_dashboard(tmp_path):
+    """As `sed -i` does: a new file renamed over config/model_prices.yaml. The next build reads it."""
+    (tmp_path / "config").mkdir()
+    prices = tmp_path / "config" / "model_prices.yaml"
+    prices.write_text((ROOT / "config" / "model_prices.yaml").read_text())
+    assert run_dashctl("build", "--out", "out", cwd=tmp_path).returncode == 0
+    edited = tmp_path / "config" / ".model_prices.yaml.sed"
+    edited.write_text(prices.read_text().replace("output_price_per_1m: 10.00", "output_price_per_1m: 12.00", 1))
+    edited.replace(prices)
+    r = run_dashctl("build", "--out", "out", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("11 dashboard(s): 1 written, 10 unchanged"), r.stdout
+    cost = json.loads((tmp_path / "out" / "Plano" / "plano-llm-cost.json").read_text())
+    spend = next(p for p in iter_panels(cost) if p["title"] == "Spend (selected range)")["targets"][0]["expr"]
+    assert 'model="gpt-4o", kind="completion"}[$__range]) * 12)' in spend
 
 
 # --- the cost queries price tokens as the file does ----------------------------------------------

@@ -7,6 +7,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -271,3 +273,32 @@ def test_demo_runs_a_real_prometheus_that_scrapes_the_simulator():
     assert "dashctl verify --prometheus http://127.0.0.1:" in r.stdout
     jobs = r.stdout.split("series of the jobs ")[1].split("\n")[0].split(", ")
     assert {"brightstaff", "envoy"} <= set(jobs), jobs
+
+
+def test_a_failure_while_staging_changes_neither_tree(tmp_path):
+    """Issue 13, point 3: the provider/datasource YAML and the dashboards are staged whole, then
+    renamed in; a file in the way of one dashboard folder leaves both trees as they were."""
+    assert run_dashctl("provision", "--dir", str(tmp_path)).returncode == 0
+    shutil.rmtree(tmp_path / "dashboards" / "Plano")
+    (tmp_path / "dashboards" / "Plano").write_text("in the way\n")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if p.is_file()}
+    r = run_dashctl("--set", "datasource_uid=other", "provision", "--dir", str(tmp_path))
+    assert r.returncode == 2 and r.stderr == (
+        f"dashctl: error: {tmp_path}/dashboards/Plano: cannot create directory: a file is in the way where a "
+        f"directory must be; move that file away or choose another output directory\n")
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if p.is_file()} == before
+    (tmp_path / "dashboards" / "Plano").unlink()
+    assert run_dashctl("--set", "datasource_uid=other", "provision", "--dir", str(tmp_path)).returncode == 0
+    assert "uid: other" in (tmp_path / "provisioning" / "datasources" / "llm-gateway.yaml").read_text()
+
+
+def test_ctrl_c_during_the_renames_waits_for_them(tmp_path):
+    from dashctl.writer import signals_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # a signal handled at once would raise here
+            done.append("renamed")
+    assert done == ["renamed"]

@@ -248,6 +248,16 @@ def test_prune_deletes_only_what_this_owner_pushed(g, dashboards):
     assert set(g.dashboards()) == {d.uid for d in keep} | {"hand-made", "untagged", "other-repo"}
 
 
+def test_prune_dry_run_counts_panels_as_list_does(g, dashboards):
+    """Issue 13, point 7: rows are not panels, for `list` and for what a prune deletes."""
+    listed = {d["uid"]: d["panels"] for d in json.loads(run_dashctl("list", "--format", "json").stdout)}
+    push(dashboards, client(g))
+    rep = push([d for d in dashboards if d.uid != "plano-process"], client(g), prune=True, dry_run=True)
+    assert [str(c) for c in rep.by_uid()["plano-process"].changes] == [
+        f"removed dashboard ({listed['plano-process']} panel(s))"]
+    assert listed["plano-process"] == 8  # 8 panels in 3 rows
+
+
 def test_prune_refuses_an_orphan_edited_in_grafana(g, dashboards):
     push(dashboards, client(g))
     g.ui_edit("plano-process", lambda m: m.update(title="Still in use"))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+import orjson
 
 from dashctl.context import pass_app
-from dashctl.errors import BuildFailed, FindingsError
+from dashctl.diff import change_lines
+from dashctl.errors import BuildFailed, FindingsError, OutputError
 from dashctl.writer import kept_on_failure, out_of_date, write_tree
 
 DEFAULT_OUT = "build/dashboards"
+MAX_DIFF_LINES = 12  # per dashboard in `build --check`
 
 
 @click.command("build")
@@ -16,15 +21,18 @@ DEFAULT_OUT = "build/dashboards"
               help="Directory to write <folder>/<uid>.json into.")
 @click.option("--only", "only", multiple=True, metavar="UID", help="Build only this dashboard (repeatable).")
 @click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 and list the files that are out of date (for CI).")
+              help="Write nothing; exit 1 and list the dashboards that are out of date, each with a short "
+                   "panel-level diff (for CI).")
 @click.option("--module", "modules", multiple=True, metavar="PKG.MOD",
               help="Also build the dashboards of this importable module (repeatable).")
 @pass_app
 def command(app, out, only, check, modules):
     """Compile the dashboards to Grafana JSON files (bare dashboard models, as file
-    provisioning reads them). Files whose bytes are unchanged are not rewritten; files of
-    dashboards that no longer exist are removed. A broken module is reported in one line
-    and the others still build; the exit code is then 2.
+    provisioning reads them). The whole tree is written first under temporary names, then
+    renamed into place: a failure (a full disk, a file in the way) leaves it as it was.
+    Files whose bytes are unchanged are not rewritten; files of dashboards that no longer
+    exist are removed. A broken module is reported in one line and the others still build;
+    the exit code is then 2.
     """
     report = app.build(modules, only=only)
     files = {d.path: d.data for d in report.dashboards}
@@ -35,6 +43,10 @@ def command(app, out, only, check, modules):
         stale = out_of_date(out, files, keep=keep)
         for line in stale:
             click.echo(f"out of date: {out}/{line}")
+            rel = line.split(": ", 1)[0]
+            if line.endswith(": differs"):
+                for change in _changes(Path(out) / rel, files[rel]):
+                    click.echo(f"    {change}")
         if not stale:
             click.echo(f"{len(files)} dashboard(s) up to date in {out}")
     else:
@@ -50,3 +62,16 @@ def command(app, out, only, check, modules):
     if check and stale:
         raise FindingsError(f"{len(stale)} file(s) out of date: run `dashctl build`")
     return 0
+
+
+def _changes(path: Path, new: bytes) -> list[str]:
+    """A short panel-level diff of the file on disk against the build (the one push shows)."""
+    try:
+        old = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise OutputError(path, exc, "read") from None
+    except orjson.JSONDecodeError:
+        return ["(the file on disk is not JSON)"]
+    if not isinstance(old, dict):
+        return ["(the file on disk is not a dashboard)"]
+    return change_lines(old, orjson.loads(new), MAX_DIFF_LINES)

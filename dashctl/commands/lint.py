@@ -10,11 +10,21 @@ from dashctl.errors import BuildFailed, FindingsError
 from dashctl.lint import RULES, lint
 from panels.catalog import default_catalog
 
+BUILD_RULE = "build"
+
+
+def build_finding(err) -> dict:
+    """A build error as a lint finding: {dashboard, panel, rule: "build", message}."""
+    field = f"field {err.field}: " if getattr(err, "field", "") else ""
+    return {"dashboard": getattr(err, "dashboard", ""), "panel": getattr(err, "panel", ""), "rule": BUILD_RULE,
+            "message": field + (getattr(err, "message", "") or err.one_line())}
+
 
 @click.command("lint")
 @click.argument("uids", nargs=-1, metavar="[UID ...]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one finding a line; json: a list of {dashboard, panel, rule, message}.")
+              help="text: one finding a line; json: a list of {dashboard, panel, rule, message}, "
+                   "build errors included (rule \"build\").")
 @click.option("--module", "modules", multiple=True, metavar="PKG.MOD", help="Also lint this module's dashboards.")
 @click.option("--rules", "list_rules", is_flag=True, help="List the rules and exit.")
 @pass_app
@@ -37,12 +47,14 @@ def command(app, uids, fmt, modules, list_rules):
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
     findings = lint(report.dashboards, default_catalog(settings.spanmetrics_namespace), settings)
-    if fmt == "json":
-        click.echo(orjson.dumps([f.as_dict() for f in findings], option=orjson.OPT_INDENT_2).decode())
+    if fmt == "json":  # a module that failed to build is a finding too: a CI job reading only this sees it
+        items = [build_finding(e) for e in report.errors] + [f.as_dict() for f in findings]
+        click.echo(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode())
     else:
         for f in findings:
             click.echo(f.line())
-        click.echo(f"{len(report.dashboards)} dashboard(s) linted, {len(findings)} finding(s)", err=True)
+        if not report.errors:  # a failed build ends with its error lines only
+            click.echo(f"{len(report.dashboards)} dashboard(s) linted, {len(findings)} finding(s)", err=True)
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
     if findings:

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import click
+import orjson
 
 from dashctl.context import pass_app
+from dashctl.diff import count_panels
 from dashctl.errors import BuildFailed
+
+HEADER = ("UID", "TITLE", "FOLDER", "PANELS")
 
 
 @click.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a table; json: a list of {uid, title, folder, panels, source}.")
 @click.option("--module", "modules", multiple=True, metavar="PKG.MOD", help="Also list this module's dashboards.")
 @pass_app
-def command(app, modules):
-    """Print uid, title, folder and panel count of every dashboard, one per line."""
+def command(app, fmt, modules):
+    """Print uid, title, folder and panel count of every dashboard, one per line. Panels are
+    counted as `push` counts them (rows are not panels; a collapsed row's panels are)."""
     report = app.build(modules)
-    rows = [(d.uid, d.title, d.folder, str(d.panel_count)) for d in report.dashboards]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("UID", "TITLE", "FOLDER", "PANELS"))]
-    for r in [("UID", "TITLE", "FOLDER", "PANELS"), *rows]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    items = [{"uid": d.uid, "title": d.title, "folder": d.folder, "panels": count_panels(d.model),
+              "source": d.source} for d in report.dashboards]
+    if fmt == "json":
+        click.echo(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode())
+    else:
+        rows = [(i["uid"], i["title"], i["folder"], str(i["panels"])) for i in items]
+        widths = [max([len(h)] + [len(r[n]) for r in rows]) for n, h in enumerate(HEADER)]
+        for r in [HEADER, *rows]:
+            click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
     if report.errors:

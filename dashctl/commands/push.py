@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from dashctl.context import pass_app
-from dashctl.errors import BuildFailed, ConfigError, FindingsError, RemoteError
+from dashctl.diff import lines as diff_lines
+from dashctl.errors import BuildFailed, ConfigError, FindingsError, OutputError, RemoteError
 from dashctl.grafana_client import GrafanaClient
 from dashctl.pusher import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
 
@@ -41,7 +42,11 @@ MAX_CHANGE_LINES = 25
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
               help="Seconds to wait for each answer.")
 @click.option("--attempts", type=click.IntRange(1, 20), default=5, show_default=True,
-              help="Tries per request on 429/502/503/504 or connection errors (with backoff).")
+              help="Tries per request (with backoff) on answers 429/500/502/503/504, a connection reset or "
+                   "closed mid-request, and timeouts.")
+@click.option("--retry-connect", is_flag=True,
+              help="Also retry a refused connection and a host name that does not resolve (a Grafana that is "
+                   "starting); without it they fail at once, exit 3.")
 @click.option("--owner", envvar="DASHCTL_PUSH_OWNER", default=DEFAULT_OWNER, show_default=True, metavar="NAME",
               help="Name stamped on what this push creates; --prune only deletes its own. Repositories "
                    "sharing one Grafana need different owners ($DASHCTL_PUSH_OWNER).")
@@ -49,7 +54,7 @@ MAX_CHANGE_LINES = 25
               help="Also push the dashboards of this importable module (repeatable).")
 @pass_app
 def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force, prune, output, workers, timeout,
-            attempts, owner, modules):
+            attempts, retry_connect, owner, modules):
     """Push the dashboards (all, or the UIDs given) to Grafana, into their folders (created,
     parents first, when missing).
 
@@ -70,7 +75,7 @@ def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force
     token = _token(token_file, token_flag)
     client = GrafanaClient.from_env(url=url, token=token, user=user, org_id=org_id, timeout=(min(timeout, 10), timeout),
                                     attempts=attempts, pool_size=workers, log=app.log,
-                                    user_agent="dashctl-push")
+                                    user_agent="dashctl-push", retry_connect=retry_connect)
     build = app.build(modules, only=uids)
     for err in build.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
@@ -117,7 +122,7 @@ def _token(token_file, token_flag) -> str | None:
         try:
             text = sys.stdin.read() if token_file == "-" else Path(token_file).read_text()
         except OSError as exc:
-            raise ConfigError(f"--token-file {token_file}: {exc.strerror}") from None
+            raise ConfigError(f"--token-file {OutputError(token_file, exc, 'read').one_line()}") from None
         if not text.strip():
             raise ConfigError(f"--token-file {token_file}: empty")
         return text.strip()
@@ -178,9 +183,6 @@ def _text(report, show_unchanged: bool) -> None:
             detail = i.reason
         click.echo(f"{verb:<11} {i.uid:<{width}}  {where:<{fwidth}}  {detail}".rstrip())
         if i.action in ("update", "drifted") or (report.dry_run and i.action == "delete"):
-            lines = [line for c in i.changes for line in c.lines()]
-            for line in lines[:MAX_CHANGE_LINES]:
+            for line in diff_lines(i.changes, MAX_CHANGE_LINES):
                 click.echo(f"{'':<11}   {line}")
-            if len(lines) > MAX_CHANGE_LINES:
-                click.echo(f"{'':<11}   ... {len(lines) - MAX_CHANGE_LINES} more")
     click.echo(report.summary_line())

@@ -57,9 +57,10 @@ def command(app, uids, url, at, span, scrape_interval, var, fmt, modules):
             click.echo(f.line())
         panels = {(r.dashboard, r.panel) for r in results}
         bad = {(f.dashboard, f.panel) for f in findings if f.panel}
-        click.echo(f"{len(panels) - len(bad & panels)}/{len(panels)} panels of {len(report.dashboards)} "
-                   f"dashboard(s) have data on {redact(url)} ({len(results)} queries, "
-                   f"{time.monotonic() - started:.1f}s)", err=True)
+        if not report.errors:  # a failed build ends with its error lines only
+            click.echo(f"{len(panels) - len(bad & panels)}/{len(panels)} panels of {len(report.dashboards)} "
+                       f"dashboard(s) have data on {redact(url)} ({len(results)} queries, "
+                       f"{time.monotonic() - started:.1f}s)", err=True)
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
     if findings:
