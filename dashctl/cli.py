@@ -22,6 +22,7 @@ COMMANDS = {
     "push": "dashctl.commands.push",
     "provision": "dashctl.commands.provision",
     "watch": "dashctl.commands.watch",
+    "rules": "dashctl.commands.rules",
 }
 
 

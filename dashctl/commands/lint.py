@@ -37,6 +37,10 @@ def command(app, uids, fmt, modules, list_rules):
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
     findings = lint(report.dashboards, default_catalog(settings.spanmetrics_namespace), settings)
+    if not uids and not report.errors:  # the alerting and recording rules (they link to every dashboard)
+        from dashctl.rules.lint import lint_rules
+
+        findings += lint_rules(settings, report.dashboards)
     if fmt == "json":
         click.echo(orjson.dumps([f.as_dict() for f in findings], option=orjson.OPT_INDENT_2).decode())
     else:
