@@ -249,7 +249,9 @@ class _Rules:
     def process(self) -> Group:
         s = self.s
         job = s.brightstaff_job
-        down = q.Bin("==", q.sel(UP, job=job), q.Num(0)).or_(q.Call("absent", (q.sel(p.BUILD_INFO),)))
+        # a failed scrape (up == 0); or no target at all: absent build info, unless `up` already says why
+        down = q.Bin("or", q.Bin("==", q.sel(UP, job=job), q.Num(0)), q.Call("absent", (q.sel(p.BUILD_INFO),)),
+                     on=("job",))
         start = p.M["process_start_time_seconds"]
         restarts = q.Call("changes", (q.Range(q.sel(start), s.alert_restart_window),))
         return Group("plano-process", s.rules_interval, [
