@@ -141,6 +141,10 @@ def lint_groups(declared: tuple[Group, ...], rendered: list[dict], settings) -> 
             def finding(check: str, message: str, name=name, where=where) -> None:
                 out.append(dl.Finding(where, name, check, message))
 
+            if "$__" in data["expr"]:
+                finding("rule-window", "a Grafana interval ($__rate_interval, $__range) in a rule: Prometheus has "
+                                       "none; give the expression a fixed window (panels.rules.model.windowed)")
+                continue
             query = dl.Query(where, name, "expr", data["expr"], {})
             try:
                 root = pp.parse(data["expr"])
