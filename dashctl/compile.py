@@ -21,6 +21,7 @@ from dashctl.errors import BuildError
 from panels import queries as q
 from panels.catalog import Catalog, default_catalog
 from panels.kit import Board, QueryTarget
+from panels.rules.annotations import alert_annotations
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 GRID_COLUMNS = 24
@@ -231,7 +232,8 @@ class _Compiler:
             raise self.fail(f"uid {b.uid!r} must be 1 to 40 characters of [A-Za-z0-9_-]", field="uid")
         panels = self.layout(b.panels)
         return {
-            "annotations": ANNOTATIONS, "description": b.description or "", "editable": True,
+            "annotations": {"list": ANNOTATIONS["list"] + alert_annotations(self.settings, b.uid)},
+            "description": b.description or "", "editable": True,
             "fiscalYearStartMonth": 0, "graphTooltip": b.graphTooltip, "links": list(b.links), "panels": panels,
             "refresh": b.refresh or "", "schemaVersion": self.settings.schema_version, "tags": list(b.tags),
             "templating": self.templating(), "time": {"from": b.time.start, "to": b.time.end},

@@ -263,3 +263,19 @@ def test_settings_convert_numbers():
 def test_rule_groups_config_error(settings):
     with pytest.raises(ConfigError, match="slo_ttft_seconds=3"):
         rule_groups(attrs.evolve(settings, slo_ttft_seconds=3.0))
+
+
+# --- dashboards show the alerts ------------------------------------------------------------------
+def test_dashboards_annotate_their_firing_alerts(models, settings, report):
+    alerts = {r["alert"]: r["annotations"]["dashboard_uid"] for g in rendered(settings, report.dashboards)
+              for r in g["rules"] if "alert" in r}
+    for uid, model in models.items():
+        entries = [a for a in model["annotations"]["list"] if a.get("expr")]
+        linked = sorted(a for a, d in alerts.items() if d == uid or (uid == "brightstaff" and a.startswith("Plano")))
+        if not linked:
+            assert entries == [], uid
+            continue
+        (entry,) = entries
+        assert entry["datasource"] == {"type": "prometheus", "uid": "${datasource}"} and entry["enable"]
+        assert entry["expr"] == f'ALERTS{{alertstate="firing", alertname=~"{"|".join(linked)}"}}'
+    assert len(models["brightstaff"]["annotations"]["list"][1]["expr"].split("|")) == 14
