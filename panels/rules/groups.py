@@ -271,14 +271,23 @@ class _Rules:
         ])
 
     # --- the LLM SDK: spend from its cost counter, PII and prompt injection -------------------------
+    def per_service(self, name: str, metric: Metric, setting: str, severity: str, what: str, panel: str,
+                    meaning: str) -> Alert:
+        """Detections per second of one SDK security counter, per service, above a rate setting."""
+        threshold, by = getattr(self.s, setting), ("service_name",)
+        return self.alert(
+            name, above(self.rate(q.sum_rate(metric, by)), threshold), severity,
+            f"{label('service_name')}: {VALUE} {what}/s",
+            f"The SDK counted {VALUE} {what} per second for service {label('service_name')} over the last "
+            f"{self.w} (threshold {threshold:g}/s).",
+            "llm-security-safety-dashboard", panel, by, (setting,), meaning)
+
     def llm(self) -> Group:
         s = self.s
         by = ("provider", "model")
         spend = Record(f"llm:spend_usd_per_hour:{_rate_name(self.w)}",
                        self.rate(q.sum_rate(llm.COST, by) * HOUR / llm.MICRO), by,
                        "USD per hour from the SDK's cost counter")
-        pii = self.rate(q.sum_rate(llm.PII, ("service_name",)))
-        injection = self.rate(q.sum_rate(llm.INJECTION, ("service_name",)))
         return Group("llm-observability", s.rules_interval, [
             spend,
             self.alert(
@@ -295,20 +304,11 @@ class _Rules:
                 f"{s.alert_llm_spend_usd_per_hour_total:g} USD/hour).",
                 "llm-cost-dashboard", "Cost rate now (USD/hour)", (), ("alert_llm_spend_usd_per_hour_total",),
                 "total SDK-reported spend runs away"),
-            self.alert(
-                "LLMPIIDetectionsHigh", above(pii, s.alert_pii_rate), "warning",
-                f"{label('service_name')}: {VALUE} PII detections/s",
-                f"The SDK detected PII in {VALUE} calls per second of service {label('service_name')} over the "
-                f"last {self.w} (threshold {s.alert_pii_rate:g}/s).",
-                "llm-security-safety-dashboard", "PII detections per second by service", ("service_name",),
-                ("alert_pii_rate",), "PII detections spike"),
-            self.alert(
-                "LLMPromptInjectionAttempts", above(injection, s.alert_injection_rate), "critical",
-                f"{label('service_name')}: {VALUE} prompt-injection attempts/s",
-                f"The SDK detected {VALUE} prompt-injection attempts per second against service "
-                f"{label('service_name')} over the last {self.w} (threshold {s.alert_injection_rate:g}/s).",
-                "llm-security-safety-dashboard", "Injection attempts per second by service", ("service_name",),
-                ("alert_injection_rate",), "prompt-injection attempts spike"),
+            self.per_service("LLMPIIDetectionsHigh", llm.PII, "alert_pii_rate", "warning", "PII detections",
+                             "PII detections per second by service", "PII detections spike"),
+            self.per_service("LLMPromptInjectionAttempts", llm.INJECTION, "alert_injection_rate", "critical",
+                             "prompt-injection attempts", "Injection attempts per second by service",
+                             "prompt-injection attempts spike"),
         ])
 
 
