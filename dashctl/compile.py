@@ -22,6 +22,7 @@ from panels import queries as q
 from panels.catalog import Catalog, default_catalog
 from panels.kit import Board, QueryTarget
 from panels.rules.annotations import alert_annotations
+from panels.rules.recorded import read_recorded
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 GRID_COLUMNS = 24
@@ -174,7 +175,7 @@ class _Compiler:
         ref = _ref_id(index)
         if isinstance(t, QueryTarget) and t.query is not None:
             self.check(t.query, panel, ref)
-            expr = t.query.render(self.ctx)
+            expr = read_recorded(self.settings, t.query).render(self.ctx)
         elif isinstance(t, g.Target) and t.expr:
             expr = t.expr  # a raw string from a non-kit panel: lint checks it
         else:

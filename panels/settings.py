@@ -131,6 +131,9 @@ class Settings:
     # A restart loop: more than alert_restarts process restarts within alert_restart_window.
     alert_restarts: float = rule_fields.number(2)
     alert_restart_window: str = rule_fields.duration("15m")
+    # true: a panel whose query is an expression a recording rule records reads the recorded series
+    # (over alert_rate_window, not $__rate_interval); only where the rules are loaded into Prometheus.
+    dashboards_read_recording_rules: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
 
     @property
     def jobs(self) -> dict[str, str]:

@@ -279,3 +279,30 @@ def test_dashboards_annotate_their_firing_alerts(models, settings, report):
         assert entry["datasource"] == {"type": "prometheus", "uid": "${datasource}"} and entry["enable"]
         assert entry["expr"] == f'ALERTS{{alertstate="firing", alertname=~"{"|".join(linked)}"}}'
     assert len(models["brightstaff"]["annotations"]["list"][1]["expr"].split("|")) == 14
+
+
+# --- dashboards read the recording rules when asked -----------------------------------------------
+def test_a_record_is_its_panel_expression_over_the_rule_window(settings):
+    records = [r for g in rule_groups(settings) for r in g.records if r.reads is not None]
+    assert len(records) >= 10
+    for r in records:
+        assert windowed(r.reads, settings.alert_rate_window) == r.expr, r.record
+
+
+def _panel_expr(models, uid, title):
+    return next(pn for pn in models[uid]["panels"] if pn["title"] == title)["targets"][0]["expr"]
+
+
+def test_dashboards_read_recording_rules_only_when_asked(models, settings):
+    from dashctl.builder import build
+
+    assert _panel_expr(models, "plano-http-red", "5xx ratio by handler").startswith(
+        '(sum by (handler) (rate(brightstaff_http_requests_total{job="brightstaff"')
+    on = {d.uid: d.model for d in build(attrs.evolve(settings, dashboards_read_recording_rules=True)).dashboards}
+    assert _panel_expr(on, "plano-http-red", "5xx ratio by handler") == "plano:http_5xx_ratio:rate5m"
+    assert _panel_expr(on, "plano-llm-cost", "Spend rate by provider / model (USD/hour)") == (
+        'plano:spend_usd_per_hour:rate5m{provider=~"$provider", model=~"$model"}')
+    # a query that only contains a recorded part keeps its own window
+    assert "plano:" not in _panel_expr(on, "plano-http-red", "4xx ratio by handler")
+    r = run_dashctl("--set", "dashboards_read_recording_rules=true", "lint")
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -8,7 +8,7 @@ import orjson
 from dashctl.context import pass_app
 from dashctl.errors import BuildFailed, FindingsError
 from dashctl.lint import RULES, lint
-from panels.catalog import default_catalog
+from dashctl.rules.lint import dashboard_catalog, lint_rules
 
 
 @click.command("lint")
@@ -36,10 +36,8 @@ def command(app, uids, fmt, modules, list_rules):
     report = app.build(modules, only=uids)
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
-    findings = lint(report.dashboards, default_catalog(settings.spanmetrics_namespace), settings)
+    findings = lint(report.dashboards, dashboard_catalog(settings), settings)
     if not uids and not report.errors:  # the alerting and recording rules (they link to every dashboard)
-        from dashctl.rules.lint import lint_rules
-
         findings += lint_rules(settings, report.dashboards)
     if fmt == "json":
         click.echo(orjson.dumps([f.as_dict() for f in findings], option=orjson.OPT_INDENT_2).decode())

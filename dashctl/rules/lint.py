@@ -12,7 +12,7 @@ import promql_parser as pp
 
 from dashctl import lint as dl
 from dashctl.rules.build import group_dict, panel_ids, render_expr, rule_groups, rules_catalog
-from panels.catalog import Catalog
+from panels.catalog import Catalog, default_catalog
 from panels.rules.fields import seconds
 from panels.rules.model import SEVERITIES, Alert, Group
 
@@ -173,6 +173,13 @@ def lint_groups(declared: tuple[Group, ...], rendered: list[dict], settings) -> 
                     finding("ratio-guard", "a ratio with no minimum request rate: it fires on one failed request "
                                            "out of two; add `and <requests> > alert_min_request_rate`")
     return out
+
+
+def dashboard_catalog(settings) -> Catalog:
+    """What dashboard queries may read: the catalog, plus the recorded series when dashboards read them."""
+    if getattr(settings, "dashboards_read_recording_rules", False):
+        return rules_catalog(settings, rule_groups(settings))
+    return default_catalog(settings.spanmetrics_namespace)
 
 
 def lint_rules(settings, dashboards) -> list[dl.Finding]:

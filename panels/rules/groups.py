@@ -55,8 +55,9 @@ class _Rules:
         """Records `<level>:<name>:rate<w>` (part / whole, 0 without failures) and its denominator."""
         level = name.split(":")[0]
         requests = Record(f"{level}:{whole_name}:{_rate_name(self.w)}", self.rate(whole), by,
-                          f"per second over {self.w}: the denominator of {name}")
-        ratio = Record(f"{name}:{_rate_name(self.w)}", self.rate(q.ratio(part, whole)), by, f"{what} over {self.w}")
+                          f"per second over {self.w}: the denominator of {name}", whole)
+        ratio = Record(f"{name}:{_rate_name(self.w)}", self.rate(q.ratio(part, whole)), by, f"{what} over {self.w}",
+                       q.ratio(part, whole))
         return ratio, requests
 
     def alert(self, name, expr, severity, summary, description, dashboard, panel, labels, settings, meaning,
@@ -213,9 +214,9 @@ class _Rules:
     def cost(self) -> Group:
         s = self.s
         by = ("provider", "model")
-        spend = Record(f"plano:spend_usd_per_hour:{_rate_name(self.w)}",
-                       self.rate(cost.spend_rate(load_prices(s.prices_file), by)), by,
-                       "USD per hour from brightstaff's tokens x the price file")
+        usd_per_hour = cost.spend_rate(load_prices(s.prices_file), by)
+        spend = Record(f"plano:spend_usd_per_hour:{_rate_name(self.w)}", self.rate(usd_per_hour), by,
+                       "USD per hour from brightstaff's tokens x the price file", usd_per_hour)
         missing, requests = self.ratio(
             "plano:usage_missing_ratio", q.sum_rate(p.USAGE_MISSING, by), q.sum_rate(p.UPSTREAM, by), by,
             "share of upstream responses without token usage", "upstream_requests_by_model")

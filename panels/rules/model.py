@@ -21,20 +21,27 @@ _ALERT = r"^[A-Z][A-Za-z0-9]*$"
 _RECORD = r"^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$"  # level:metric:operations
 
 
-def windowed(expr: q.Expr, window: str) -> q.Expr:
-    """The expression with every `[$__rate_interval]` range replaced by `[window]`."""
-    if isinstance(expr, q.Range):
-        return attrs.evolve(expr, window=window) if expr.window == q.RATE_INTERVAL else expr
+def transform(expr: q.Expr, fn) -> q.Expr:
+    """The expression with every node for which fn(node) returns an expression replaced by it."""
+    new = fn(expr)
+    if new is not None:
+        return new
     if not attrs.has(type(expr)):
         return expr
     changes = {}
     for f in attrs.fields(type(expr)):
         value = getattr(expr, f.name)
         if isinstance(value, q.Expr):
-            changes[f.name] = windowed(value, window)
+            changes[f.name] = transform(value, fn)
         elif isinstance(value, tuple) and any(isinstance(v, q.Expr) for v in value):
-            changes[f.name] = tuple(windowed(v, window) if isinstance(v, q.Expr) else v for v in value)
+            changes[f.name] = tuple(transform(v, fn) if isinstance(v, q.Expr) else v for v in value)
     return attrs.evolve(expr, **changes) if changes else expr
+
+
+def windowed(expr: q.Expr, window: str) -> q.Expr:
+    """The expression with every `[$__rate_interval]` range replaced by `[window]`."""
+    return transform(expr, lambda n: attrs.evolve(n, window=window)
+                     if isinstance(n, q.Range) and n.window == q.RATE_INTERVAL else None)
 
 
 @attrs.frozen
@@ -45,6 +52,9 @@ class Record:
     expr: q.Expr
     labels: tuple[str, ...] = attrs.field(converter=tuple)
     help: str = ""
+    # the same expression as panels compute it (over $__rate_interval): a dashboard may read the
+    # recorded series instead (setting dashboards_read_recording_rules)
+    reads: q.Expr | None = attrs.field(default=None, eq=False)
 
     @property
     def metric(self) -> Metric:
