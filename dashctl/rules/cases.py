@@ -16,7 +16,6 @@ none. The gateway-down and restart-loop cases need series the simulator cannot p
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Callable
 
@@ -26,7 +25,7 @@ from dashctl import simulate as sim
 from dashctl.rules.build import rule_groups
 from panels.catalog import default_catalog
 from panels.prices import load_prices
-from panels.rules.groups import PCT, UP, VALUE
+from panels.rules.groups import COUNT, PCT, UP, VALUE
 
 STEP = 60  # seconds between input samples
 LEAD, LENGTH, TAIL = 30, 40, 20  # minutes: steady lead, scenario window, recovery
@@ -181,22 +180,13 @@ class Oracle:
         return {k: num.get(k, 0.0) / v for k, v in den.items() if v}
 
 
-def humanize(v: float) -> str:
-    """Prometheus' `humanize` template function (SI prefixes, 4 significant digits)."""
-    if v == 0 or math.isnan(v) or math.isinf(v):
-        return f"{v:.4g}"
-    prefix = ""
-    if abs(v) >= 1:
-        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
-            if abs(v) < 1000:
-                break
-            prefix, v = p, v / 1000
-    else:
-        for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
-            if abs(v) >= 1:
-                break
-            prefix, v = p, v * 1000
-    return f"{v:.4g}{prefix}"
+def printf_2f(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def plain(v: float) -> str:
+    """A template's bare `{{ $value }}` (Go's %v of a float64) for whole numbers."""
+    return str(int(v)) if float(v).is_integer() else repr(v)
 
 
 def humanize_percentage(v: float) -> str:
@@ -325,7 +315,8 @@ def render_annotations(annotations: dict, labels: dict, value: float) -> dict:
     for key, text in annotations.items():
         for name, v in labels.items():
             text = text.replace("{{ $labels.%s }}" % name, v)
-        text = text.replace(PCT, humanize_percentage(value)).replace(VALUE, humanize(value))
+        text = text.replace(PCT, humanize_percentage(value)).replace(VALUE, printf_2f(value))
+        text = text.replace(COUNT, plain(value))
         out[key] = re.sub(r"\{\{ \$labels\.\w+ \}\}", "", text)
     return out
 

@@ -28,7 +28,8 @@ def label(name: str) -> str:
 
 
 PCT = "{{ $value | humanizePercentage }}"
-VALUE = "{{ $value | humanize }}"
+VALUE = '{{ $value | printf "%.2f" }}'  # rates and USD/hour: 0.80, 455.85
+COUNT = "{{ $value }}"  # a whole number of events
 
 
 def _pct(x: float) -> str:
@@ -264,8 +265,8 @@ class _Rules:
                 "the gateway is down or not scraped (up == 0, absent build info)"),
             self.alert(
                 "PlanoRestartLoop", above(restarts, s.alert_restarts), "warning",
-                f"brightstaff {label('instance')} restarted {VALUE} times in {s.alert_restart_window}",
-                f"brightstaff on {label('instance')} started {VALUE} times within {s.alert_restart_window} "
+                f"brightstaff {label('instance')} restarted {COUNT} times in {s.alert_restart_window}",
+                f"brightstaff on {label('instance')} started {COUNT} times within {s.alert_restart_window} "
                 f"(threshold {s.alert_restarts:g}): it is crash-looping.",
                 "plano-process", "Uptime", ("instance", "job"), ("alert_restarts", "alert_restart_window"),
                 "brightstaff keeps restarting"),
