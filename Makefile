@@ -15,6 +15,7 @@ $(STAMP): setup.cfg pyproject.toml
 ## Build every dashboard into build/dashboards/<folder>/<uid>.json
 dashboards: $(STAMP)
 	$(DASHCTL) build
+	$(DASHCTL) rules
 
 ## Rewrite tests/golden/ (the expected JSON of the shipped dashboards, default settings) on purpose
 golden: $(STAMP)
@@ -22,9 +23,9 @@ golden: $(STAMP)
 
 ## Install Debian's Prometheus (for the query tests) when it is missing
 prometheus:
-	@command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || { \
-	  echo "installing Debian's prometheus package"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus and prometheus-alertmanager packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager >/dev/null; }
 
 ## npm packages of the schema check (tests/schema, pinned by its package-lock.json; skipped without npm)
 schema-deps:

@@ -47,6 +47,7 @@ COMMANDS = {
     "watch": "dashctl.commands.watch",
     "import": "dashctl.commands.import_",
     "pull": "dashctl.commands.pull",
+    "rules": "dashctl.commands.rules",
 }
 
 

@@ -22,6 +22,8 @@ from panels import imported
 from panels import queries as q
 from panels.catalog import Catalog, default_catalog
 from panels.kit import Board, QueryTarget
+from panels.rules.annotations import alert_annotations
+from panels.rules.recorded import read_recorded
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 GRID_COLUMNS = 24
@@ -174,7 +176,7 @@ class _Compiler:
         ref = _ref_id(index)
         if isinstance(t, QueryTarget) and t.query is not None:
             self.check(t.query, panel, ref)
-            expr = t.query.render(self.ctx)
+            expr = read_recorded(self.settings, t.query).render(self.ctx)
         elif isinstance(t, g.Target) and t.expr:
             expr = t.expr  # a raw string from a non-kit panel: lint checks it
         else:
@@ -232,7 +234,8 @@ class _Compiler:
             raise self.fail(f"uid {b.uid!r} must be 1 to 40 characters of [A-Za-z0-9_-]", field="uid")
         panels = self.layout(b.panels)
         return imported.apply({
-            "annotations": ANNOTATIONS, "description": b.description or "", "editable": True,
+            "annotations": {"list": ANNOTATIONS["list"] + alert_annotations(self.settings, b.uid)},
+            "description": b.description or "", "editable": True,
             "fiscalYearStartMonth": 0, "graphTooltip": b.graphTooltip, "links": list(b.links), "panels": panels,
             "refresh": b.refresh or "", "schemaVersion": self.settings.schema_version, "tags": list(b.tags),
             "templating": self.templating(), "time": {"from": b.time.start, "to": b.time.end},

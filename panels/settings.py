@@ -15,6 +15,8 @@ from pathlib import Path
 import attrs
 from attrs.validators import deep_iterable, ge, in_, instance_of, matches_re
 
+from panels.rules import fields as rule_fields
+
 
 class SettingsError(ValueError):
     """A settings file, variable or flag that cannot be used; says which and why."""
@@ -87,6 +89,51 @@ class Settings:
     disable_deletion: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
     org_id: int = attrs.field(default=1, converter=_int, validator=[instance_of(int), ge(1)])
     provider_name: str = attrs.field(default="llm-gateway", validator=matches_re(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"))
+    # --- alerts and recording rules (panels/rules/, `dashctl rules`; README "Alerts and recording rules") ---
+    # Rule groups are evaluated every rules_interval; an alert fires after its condition held for alert_for
+    # (SLO burn-rate alerts: alert_slo_for). Ratios and rates use alert_rate_window, which must be at
+    # least 4 scrape intervals (alert_scrape_interval; `dashctl lint` checks it).
+    rules_interval: str = rule_fields.duration("1m")
+    alert_for: str = rule_fields.duration("5m")
+    alert_slo_for: str = rule_fields.duration("2m")
+    alert_rate_window: str = rule_fields.duration("5m")
+    alert_scrape_interval: str = rule_fields.duration("15s")
+    # Where notifications link to: the runbook (anchor = the alert name, lower case) and Grafana.
+    alert_runbook_url: str = attrs.field(default="https://github.com/katanemo/plano/blob/main/docs/runbooks.md",
+                                         validator=instance_of(str))
+    alert_grafana_url: str = attrs.field(default="http://localhost:3000", validator=instance_of(str))
+    # No ratio alert below this many requests/s in its denominator (an idle gateway never alerts).
+    alert_min_request_rate: float = rule_fields.number(0.1)
+    # Ratio thresholds (0.1 = 10%).
+    alert_upstream_error_ratio: float = rule_fields.number(0.1, high=1)
+    alert_http_5xx_ratio: float = rule_fields.number(0.05, high=1)
+    alert_envoy_failure_ratio: float = rule_fields.number(0.05, high=1)
+    alert_fallback_ratio: float = rule_fields.number(0.15, high=1)
+    alert_routing_error_ratio: float = rule_fields.number(0.1, high=1)
+    alert_session_cache_error_ratio: float = rule_fields.number(0.05, high=1)
+    alert_usage_missing_ratio: float = rule_fields.number(0.1, high=1)
+    # Rates, per second.
+    alert_ratelimited_rate: float = rule_fields.number(1.0)
+    alert_pii_rate: float = rule_fields.number(0.2)
+    alert_injection_rate: float = rule_fields.number(0.1)
+    # Spend budgets in USD per hour: brightstaff tokens x the price file, and the SDK's cost counter.
+    alert_spend_usd_per_hour_model: float = rule_fields.number(200)
+    alert_spend_usd_per_hour_total: float = rule_fields.number(500)
+    alert_llm_spend_usd_per_hour_model: float = rule_fields.number(100)
+    alert_llm_spend_usd_per_hour_total: float = rule_fields.number(200)
+    # Latency and time-to-first-token objectives: slo_*_objective of requests faster than slo_*_seconds
+    # (a bucket boundary of the histogram) over slo_window_days; multi-window, multi-burn-rate alerts.
+    slo_latency_seconds: float = rule_fields.number(10)
+    slo_latency_objective: float = rule_fields.number(0.99, high=0.99999)
+    slo_ttft_seconds: float = rule_fields.number(2.5)
+    slo_ttft_objective: float = rule_fields.number(0.99, high=0.99999)
+    slo_window_days: float = rule_fields.number(30, low=1)
+    # A restart loop: more than alert_restarts process restarts within alert_restart_window.
+    alert_restarts: float = rule_fields.number(2)
+    alert_restart_window: str = rule_fields.duration("15m")
+    # true: a panel whose query is an expression a recording rule records reads the recorded series
+    # (over alert_rate_window, not $__rate_interval); only where the rules are loaded into Prometheus.
+    dashboards_read_recording_rules: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
 
     @property
     def jobs(self) -> dict[str, str]:

@@ -16,15 +16,15 @@ import requests
 CONFIG = "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"  # no scrape jobs: backfilled data only
 
 
-def ensure_installed() -> None:
-    """Debian's prometheus package (no service starts by itself), when prometheus or promtool is missing."""
-    if shutil.which("prometheus") and shutil.which("promtool"):
+def ensure_installed(package: str = "prometheus", commands: tuple[str, ...] = ("prometheus", "promtool")) -> None:
+    """A Debian package (no service starts by itself: prometheus, prometheus-alertmanager) when a command is missing."""
+    if all(shutil.which(c) for c in commands):
         return
     if os.geteuid() != 0:
-        raise RuntimeError("prometheus/promtool missing: run `make prometheus` (apt-get install prometheus) as root")
+        raise RuntimeError(f"{'/'.join(commands)} missing: run `make prometheus` (apt-get install {package}) as root")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package], check=True, env=env)
 
 
 def free_port() -> int:
@@ -44,11 +44,11 @@ def backfill(openmetrics: Path, data_dir: Path) -> None:
 class Prometheus:
     """A running Prometheus over a data directory; `stop()` ends exactly the process it started."""
 
-    def __init__(self, data_dir: Path, workdir: Path):
-        self.port = free_port()
+    def __init__(self, data_dir: Path, workdir: Path, config_text: str = CONFIG, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = workdir / "prometheus.yml"
-        config.write_text(CONFIG)
+        config.write_text(config_text)
         self.log_path = workdir / "prometheus.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(

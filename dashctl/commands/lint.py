@@ -8,7 +8,7 @@ import orjson
 from dashctl.context import pass_app
 from dashctl.errors import BuildFailed, FindingsError
 from dashctl.lint import RULES, lint
-from panels.catalog import default_catalog
+from dashctl.rules.lint import dashboard_catalog, lint_rules
 
 BUILD_RULE = "build"
 
@@ -46,7 +46,9 @@ def command(app, uids, fmt, modules, list_rules):
     report = app.build(modules, only=uids)
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
-    findings = lint(report.dashboards, default_catalog(settings.spanmetrics_namespace), settings)
+    findings = lint(report.dashboards, dashboard_catalog(settings), settings)
+    if not uids and not report.errors:  # the alerting and recording rules (they link to every dashboard)
+        findings += lint_rules(settings, report.dashboards)
     if fmt == "json":  # a module that failed to build is a finding too: a CI job reading only this sees it
         items = [build_finding(e) for e in report.errors] + [f.as_dict() for f in findings]
         click.echo(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode())
