@@ -5,6 +5,7 @@ fallback-none, router-route, build-version, sdk-error-status) landed on branch `
 the panel fixes of branch `panels`. Until both are merged, these findings are held back so
 `make test` stays green. The merger deletes each entry once its panel is fixed;
 tests/test_lint.py fails on an entry that no longer matches a finding, so none outlives its fix.
+The rules of branch `rules` reuse the same expressions and are held back the same way.
 Nothing else may be added here: a dashboard keeps a deliberate exception in its own
 `lint_exceptions`, with a reason.
 """
@@ -35,6 +36,12 @@ PENDING_FIXES: dict[tuple[str, str, str], str] = {
        for title in ("Spend (selected range)", "Spend rate now (USD/hour)", "Spend rate by provider / model (USD/hour)",
                      "Spend by provider / model (selected range)", "Spend by provider (selected range)",
                      "Tokens without a price (selected range)")},
+    ("rules:plano-cost", "plano:spend_usd_per_hour:rate5m", "prompt-cache-sum"):
+        "the spend rule reuses the cost panels' price terms (cached tokens billed twice)",
+    ("rules:plano-routing", "plano:router_decisions:rate5m", "router-route"): 'only route="llm" is emitted',
+    ("rules:plano-routing", "plano:router_fallback_ratio:rate5m", "router-route"): 'only route="llm" is emitted',
+    ("rules:plano-routing", "plano:router_fallback_ratio:rate5m", "fallback-none"):
+        'fallback over selected_model!="none" only',
 }
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import promql_parser as pp
 
-from dashctl import lint as dl
+from dashctl.lint import pending
+from dashctl.lint.model import Finding, Query
+from dashctl.lint.run import QUERY_RULES
+from dashctl.lint.tree import Parsed, series_labels, series_names, walk
 from dashctl.rules.build import group_dict, panel_ids, render_expr, rule_groups, rules_catalog
 from panels.catalog import Catalog, default_catalog
 from panels.rules.fields import seconds
@@ -24,7 +27,7 @@ CHECKS = {
                    "it declares",
 }
 # the catalog rules of dashboard queries that also hold for rules (not: Grafana's $__rate_interval, variables)
-QUERY_CHECKS = tuple((name, fn) for name, fn in dl.QUERY_RULES if name not in ("", "rate-interval"))
+QUERY_CHECKS = tuple((name, fn) for name, fn in QUERY_RULES if name not in ("", "rate-interval"))
 ANNOTATIONS = ("summary", "description", "runbook_url", "dashboard_uid", "panel_id", "dashboard_url")
 
 
@@ -46,12 +49,12 @@ class _Labels:
         if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
             return frozenset()
         if isinstance(node, pp.VectorSelector):
-            names = dl.series_names(node)
+            names = series_names(node)
             if len(names) != 1:
                 return None
             if names[0] in self.recorded:
                 return self.recorded[names[0]]
-            return dl.series_labels(self.catalog, names[0])
+            return series_labels(self.catalog, names[0])
         if isinstance(node, pp.MatrixSelector):
             return self.of(node.vector_selector)
         if isinstance(node, pp.AggregateExpr):
@@ -111,7 +114,7 @@ def _is_division(node) -> bool:
 
 
 def _reads_ratio(tree, ratios: set[str]) -> bool:
-    return any((isinstance(n, pp.VectorSelector) and set(dl.series_names(n)) & ratios) or _is_division(n)
+    return any((isinstance(n, pp.VectorSelector) and set(series_names(n)) & ratios) or _is_division(n)
                for n in tree.nodes)
 
 
@@ -126,35 +129,35 @@ def _alert_fields(rule: dict) -> list[str]:
     return out
 
 
-def lint_groups(declared: tuple[Group, ...], rendered: list[dict], settings) -> list[dl.Finding]:
+def lint_groups(declared: tuple[Group, ...], rendered: list[dict], settings) -> list[Finding]:
     """Findings over the declared groups and their rendered form (one dict per group)."""
     catalog = rules_catalog(settings, declared)
     recorded = {r.record: frozenset(r.labels) for g in declared for r in g.records}
     ratios = {r.record for g in declared for r in g.records if _is_division(pp.parse(render_expr(r.expr, settings)))}
     min_window = 4 * seconds(settings.alert_scrape_interval)
-    out: list[dl.Finding] = []
+    out: list[Finding] = []
     for g, doc in zip(declared, rendered, strict=True):
         where = f"rules:{g.name}"
         for rule, data in zip(g.rules, doc["rules"], strict=True):
             name = data.get("alert") or data.get("record")
 
             def finding(check: str, message: str, name=name, where=where) -> None:
-                out.append(dl.Finding(where, name, check, message))
+                out.append(Finding(where, name, check, message))
 
             if "$__" in data["expr"]:
                 finding("rule-window", "a Grafana interval ($__rate_interval, $__range) in a rule: Prometheus has "
                                        "none; give the expression a fixed window (panels.rules.model.windowed)")
                 continue
-            query = dl.Query(where, name, "expr", data["expr"], {})
+            query = Query(where, name, "expr", data["expr"], {})
             try:
                 root = pp.parse(data["expr"])
             except ValueError as exc:
                 finding("syntax", f"{exc}: {data['expr']}")
                 continue
-            tree = dl.Parsed(root, tuple(dl.walk(root)))
+            tree = Parsed(root, tuple(walk(root)))
             for check, fn in QUERY_CHECKS:
-                for message in fn(query, tree, catalog, settings):
-                    finding(check, message)
+                for item in fn(query, tree, catalog, settings):
+                    finding(*(item if isinstance(item, tuple) else (check, item)))
             for w in sorted(set(_windows(tree))):
                 if w < min_window:
                     finding("rule-window", f"a [{w:g}s] window is shorter than 4 scrape intervals "
@@ -182,9 +185,9 @@ def dashboard_catalog(settings) -> Catalog:
     return default_catalog(settings.spanmetrics_namespace)
 
 
-def lint_rules(settings, dashboards) -> list[dl.Finding]:
+def lint_rules(settings, dashboards) -> list[Finding]:
     """Every finding on the rules these settings declare (dashboards: to resolve the alerts' panels)."""
     declared = rule_groups(settings)
     panels = panel_ids(dashboards)
     rendered = [group_dict(g, settings, panels) for g in declared]
-    return lint_groups(declared, rendered, settings)
+    return [f for f in lint_groups(declared, rendered, settings) if not pending.covers(f)]
