@@ -13,6 +13,7 @@ import yaml
 
 from conftest import run_dashctl
 from dashctl.errors import ConfigError
+from dashctl.lint import pending
 from dashctl.rules import cases
 from dashctl.rules.build import RuleError, check, group_dict, panel_ids, rule_files, rule_groups, rules_catalog
 from dashctl.rules.lint import lint_groups, lint_rules
@@ -184,8 +185,9 @@ def test_shipped_rules_lint_clean(settings, report):
 def _lint_one(settings, report, rule, records=()) -> list:
     group = Group("bad", "1m", [*records, rule])
     doc = group_dict(group, settings, panel_ids(report.dashboards))
-    return lint_groups(tuple(rule_groups(settings)) + (group,), rendered(settings, report.dashboards) + [doc],
-                       settings)
+    return [f for f in lint_groups(tuple(rule_groups(settings)) + (group,),
+                                   rendered(settings, report.dashboards) + [doc], settings)
+            if not pending.covers(f)]
 
 
 def _alert(expr, **kw) -> Alert:
@@ -236,8 +238,8 @@ def test_unknown_panel_names_the_rule(settings, report):
 
 
 @pytest.mark.parametrize("assignment, text", [
-    ("alert_pii_rate=lots", "bad value for alert_pii_rate"),
-    ("alert_for=5 minutes", "bad value for alert_for"),
+    ("alert_pii_rate=lots", "setting alert_pii_rate: 'lots' is not float"),
+    ("alert_for=5 minutes", "setting alert_for: '5 minutes' does not match"),
     ("slo_latency_seconds=7", "slo_latency_seconds=7: not a bucket boundary"),
 ])
 def test_bad_setting_is_one_line_exit_2(tmp_path, assignment, text):
@@ -270,15 +272,15 @@ def test_dashboards_annotate_their_firing_alerts(models, settings, report):
     alerts = {r["alert"]: r["annotations"]["dashboard_uid"] for g in rendered(settings, report.dashboards)
               for r in g["rules"] if "alert" in r}
     for uid, model in models.items():
-        entries = [a for a in model["annotations"]["list"] if a.get("expr")]
+        entries = [a for a in model["annotations"]["list"] if a.get("target")]
         linked = sorted(a for a, d in alerts.items() if d == uid or (uid == "brightstaff" and a.startswith("Plano")))
         if not linked:
             assert entries == [], uid
             continue
         (entry,) = entries
         assert entry["datasource"] == {"type": "prometheus", "uid": "${datasource}"} and entry["enable"]
-        assert entry["expr"] == f'ALERTS{{alertstate="firing", alertname=~"{"|".join(linked)}"}}'
-    assert len(models["brightstaff"]["annotations"]["list"][1]["expr"].split("|")) == 14
+        assert entry["target"]["expr"] == f'ALERTS{{alertstate="firing", alertname=~"{"|".join(linked)}"}}'
+    assert len(models["brightstaff"]["annotations"]["list"][1]["target"]["expr"].split("|")) == 14
 
 
 # --- dashboards read the recording rules when asked -----------------------------------------------

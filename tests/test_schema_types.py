@@ -25,8 +25,12 @@ FIXTURES = Path(__file__).parent / "schema" / "fixtures"
 
 # Keys Grafana itself writes that its published types lack: not ours to fix. A query variable's
 # `definition` is saved by Grafana's own variable editor (the text shown for the query) but the
-# cue-generated VariableModel of every published version has no such field.
-SCHEMA_GAPS = (re.compile(r"^templating\.list\[\d+\]\.definition$"),)
+# cue-generated VariableModel of every published version has no such field. An annotation's
+# `target` is typed as the generic DataQuery (key, datasource, hide, queryType, refId): the
+# Prometheus datasource's own query fields (`expr`, `interval`) are not in it, though
+# Grafana's Prometheus annotation support reads exactly those.
+SCHEMA_GAPS = (re.compile(r"^templating\.list\[\d+\]\.definition$"),
+               re.compile(r"^annotations\.list\[\d+\]\.target\.(expr|interval)$"))
 
 _BARGAUGES = (  # bargauges carrying the gauge-only threshold options (panels/kit.py)
     ("brightstaff", "Model selection distribution (selected range)", "panels[13]"),

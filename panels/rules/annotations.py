@@ -39,7 +39,8 @@ def alert_annotations(settings, uid: str) -> list[dict]:
     return [{
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
         "enable": True, "hide": False, "iconColor": "red", "name": "Alerts firing",
-        "expr": f'ALERTS{{alertstate="firing", alertname=~"{"|".join(names)}"}}',
-        "step": "1m", "titleFormat": "{{alertname}}", "tagKeys": "severity",
-        "textFormat": "{{alertname}} firing", "useValueForTime": False,
+        # the query in `target`, the form Grafana's Prometheus datasource migrates annotations to
+        # and the only one @grafana/schema's AnnotationQuery declares
+        "target": {"expr": f'ALERTS{{alertstate="firing", alertname=~"{"|".join(names)}"}}',
+                   "interval": "1m", "refId": "Anno"},
     }]
