@@ -15,7 +15,7 @@ import requests
 
 from conftest import ROOT
 from dashctl import simulate as sim
-from panels.catalog import default_catalog
+from panels.catalog import Catalog, Metric, Source, default_catalog
 from panels.prices import load_prices
 from panels.settings import Settings
 
@@ -108,6 +108,16 @@ def test_every_catalog_metric_is_emitted_with_job_and_instance(short):
             continue
         assert d.get("job") == jobs[metric.source], (name, d.get("job"))
         assert set(d) - {"job", "instance", "le"} - SCOPE <= set(metric.labels), name
+
+
+def test_every_catalog_metric_is_modelled_by_events_and_another_sources_metric_gets_generic_series():
+    assert sim.Simulation(sim.plan(END, 0.25, scenarios=())).world.generic == []
+    extra = Source("other_repo", "another exporter", [
+        Metric("other_jobs_total", "counter", "other_repo", "short", "jobs", ("queue",), {"queue": ("a", "b")})])
+    run = sim.Simulation(sim.plan(END, 0.25, scenarios=()), catalog=Catalog([*default_catalog().sources, extra])).run()
+    assert [m.name for m in run.world.generic] == ["other_jobs_total"]
+    grown = {dict(k[2])["queue"]: s.value for k, s in run.registry.series.items() if k[1] == "other_jobs_total"}
+    assert set(grown) == {"a", "b"} and min(grown.values()) > 0
 
 
 def test_jobs_and_spanmetrics_namespace_follow_the_settings():

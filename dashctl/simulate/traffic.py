@@ -57,6 +57,9 @@ class Config:
 
 # catalog metrics the emitting code does not export (with a Config): no data by design
 LEGACY_RATELIMIT_NAMES = frozenset({"envoy_ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"})
+# the SDK's unit="1" counters, named llm_*_1_total by exporter 0.45b0
+SDK_UNIT_ONE = frozenset({"llm_finish_reason_total", "llm_spans_total", "llm_pii_detected_total",
+                          "llm_injection_attempts_total"})
 BRIGHTSTAFF_PROCESS = frozenset({"process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds",
                                  "process_max_fds", "process_threads", "process_start_time_seconds",
                                  "process_cpu_seconds_total"})
@@ -65,9 +68,10 @@ BRIGHTSTAFF_PROCESS = frozenset({"process_resident_memory_bytes", "process_virtu
 def absent_by_design(config: Config | None = None) -> frozenset:
     """Catalog metrics with no series from the source the catalog assigns them to: brightstaff 0.4.36
     exports no process_* (the SDK's endpoint does, under its own job), Envoy >= 1.20 only
-    `ratelimited_rq`."""
+    `ratelimited_rq`, the SDK with exporter 0.45b0 names four counters llm_*_1_total."""
     config = config or Config()
-    return LEGACY_RATELIMIT_NAMES | (frozenset() if config.brightstaff_process_metrics else BRIGHTSTAFF_PROCESS)
+    out = LEGACY_RATELIMIT_NAMES | (frozenset() if config.brightstaff_process_metrics else BRIGHTSTAFF_PROCESS)
+    return out | (SDK_UNIT_ONE if config.sdk_unit_suffix else frozenset())
 
 
 @attrs.frozen
