@@ -237,6 +237,8 @@ def test_ttft_is_observed_for_every_response_with_a_body_and_envoys_only_for_str
     v = truth.window("outage")
     bodies = v.requests(outcome=lambda o: o not in ("connect", "other"))
     assert len(v.samples("ttfb")) == bodies
+    by_stream = v.samples_by("ttfb", "stream")
+    assert sorted(by_stream[True] + by_stream[False]) == sorted(v.samples("ttfb"))
     assert len(v.samples("ttfb", stream=False)) > 0 and v.requests(status_class=("4xx", "5xx")) > 0
     streamed_ok = v.requests(stream=True, status=200, outcome=("ok", "stream", "disconnect"))
     assert len(v.samples("envoy_ttft")) == streamed_ok
