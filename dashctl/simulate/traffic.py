@@ -68,10 +68,12 @@ BRIGHTSTAFF_PROCESS = frozenset({"process_resident_memory_bytes", "process_virtu
 def absent_by_design(config: Config | None = None) -> frozenset:
     """Catalog metrics with no series from the source the catalog assigns them to: brightstaff 0.4.36
     exports no process_* (the SDK's endpoint does, under its own job), Envoy >= 1.20 only
-    `ratelimited_rq`, the SDK with exporter 0.45b0 names four counters llm_*_1_total."""
+    `ratelimited_rq`, the SDK names four counters llm_*_1_total with exporter 0.45b0 and llm_*_total
+    with any later one (a catalog may list both spellings)."""
     config = config or Config()
     out = LEGACY_RATELIMIT_NAMES | (frozenset() if config.brightstaff_process_metrics else BRIGHTSTAFF_PROCESS)
-    return out | (SDK_UNIT_ONE if config.sdk_unit_suffix else frozenset())
+    suffixed = frozenset(n[: -len("_total")] + "_1_total" for n in SDK_UNIT_ONE)
+    return out | (SDK_UNIT_ONE if config.sdk_unit_suffix else suffixed)
 
 
 @attrs.frozen
