@@ -70,6 +70,7 @@ class World:
         self._sdk_fams: dict[str, Family] = {}
         self.detections: dict[str, float] = {}
         self.recording = False
+        self.handlers_seen: set[str] = set()
         self._families()
         absent = tf.absent_by_design(self.config)
         self.generic = [m for m in self.catalog.metrics if m.name not in self.reg.families and m.name not in absent]
@@ -164,6 +165,7 @@ class World:
             self.truth.step(t)
         if dt and self.plan.restarts(t):
             self.reg.restart("brightstaff")
+            self.handlers_seen.clear()
             self.start_time["brightstaff"] = t - dt // 2
             self._fact("restart", ("brightstaff",))
         active = [SCENARIOS[name] for name in self.plan.active(t)]
@@ -604,8 +606,9 @@ class World:
         reg, rng = self.reg, self.rng
         step = self.plan.step
         reg.set(self.f_build, lab(version=tf.BRIGHTSTAFF_VERSION, git_sha=tf.BRIGHTSTAFF_GIT_SHA), 1)
-        for handler, busy in headers_time.items():
-            reg.set(self.f_inflight, lab(handler=handler), int(busy / step + rng.random()))
+        self.handlers_seen.update(headers_time)  # a gauge exists from its handler's first request on
+        for handler in sorted(self.handlers_seen):  # Little's law: busy seconds per second waiting for headers
+            reg.set(self.f_inflight, lab(handler=handler), int(headers_time.get(handler, 0.0) / step + rng.random()))
         reg.set(self.f_active, (), rng.randint(0, 3))
         if self.config.brightstaff_process_metrics:
             up = t - self.start_time["brightstaff"]
