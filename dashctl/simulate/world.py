@@ -69,7 +69,7 @@ class World:
         self._cost_now: dict[tuple, int] = {}
         self._sdk_fams: dict[str, Family] = {}
         self.detections: dict[str, float] = {}
-        self.recording = False
+        self._fact = self._obs = _drop
         self.handlers_seen: set[str] = set()
         self._families()
         absent = tf.absent_by_design(self.config)
@@ -160,7 +160,8 @@ class World:
     def step(self, t: int, dt: int, record: bool = True, scrape: bool = True) -> None:
         """Draw and emit the events of (t - dt, t]; `record` files them as truth under t, `scrape`
         takes the samples at t."""
-        self.recording = record
+        # file the step's events as truth (or drop them: warm-up and live steps)
+        self._fact, self._obs = (self.truth.add, self.truth.sample) if record else (_drop, _drop)
         if record:
             self.truth.step(t)
         if dt and self.plan.restarts(t):
@@ -193,14 +194,6 @@ class World:
             self._generic(fam, labels, metric, t, dt)
         if scrape:
             self.reg.scrape(t)
-
-    def _fact(self, fact: str, key: tuple, v: float = 1) -> None:
-        if self.recording:
-            self.truth.add(fact, key, v)
-
-    def _obs(self, fact: str, key: tuple, x: float) -> None:
-        if self.recording:
-            self.truth.sample(fact, key, x)
 
     # --- brightstaff, Envoy and spans for one LLM request ----------------------------------------
     def _llm_request(self, tr: tf.Traffic, fx: Effects, headers_time: dict) -> None:
@@ -654,6 +647,10 @@ class World:
             base = self.f_proc[name]
             fam = self._sdk_fams[key] = self.reg.family(Family(base.name, kind, "llm", (), base.help))
         return fam
+
+
+def _drop(*_args) -> None:
+    """Where the events of a step that is not recorded go."""
 
 
 def _generic_labels(metric) -> list[tuple]:
