@@ -296,7 +296,7 @@ def test_series_are_born_on_first_use_and_reset_at_a_restart(full):
     connect = _series(run, UP, error_class="connect")
     assert connect and min(s[1][0] for s in connect) > p.window("outage").start - p.step
     restart = p.window("restart").start
-    assert truth.all().restarts() == 1
+    assert truth.all().restarts() == 1 and truth.restart_times() == [restart]
     for _, steps, values in _series(run, "brightstaff_http_requests_total", handler="llm_chat",
                                          status_class="2xx"):
         i = steps.index(restart)
@@ -424,3 +424,19 @@ def test_live_counters_grow_between_scrapes():
                       r'(\d+)$', re.M)
     assert int(pick.search(b).group(1)) > int(pick.search(a).group(1))
     assert p.active(p.window("outage").start + p.step + p.cycle) == ["outage"]  # windows repeat every cycle
+
+
+def test_cli_writes_the_file_and_prints_a_windows_truth(tmp_path):
+    out = tmp_path / "sim.om"
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "simulate.py"), "--openmetrics", str(out), "--hours",
+                        "0.5", "--scenario", "outage", "--end", str(END), "--truth", "outage", "--sdk-exporter",
+                        "0.45b0", "--no-routing-preferences"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert text.endswith("# EOF\n") and "\nllm_spans_1_total{" in text
+    assert 'selected_model="none"' in text and 'fallback="false"' not in text
+    assert re.search(r"^  anthropic/claude-sonnet-4-5: \d+ requests, \d+ failed \(\d+\.\d+%\)", r.stderr, re.M)
+    bad = subprocess.run([sys.executable, str(ROOT / "scripts" / "simulate.py"), "--openmetrics", str(out),
+                          "--hours", "0.5", "--scenario", "outage", "--truth", "cost"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "--truth cost: not a scenario of this run" in bad.stderr

@@ -54,6 +54,7 @@ Truth API
     v = tr.window("outage")        # write_openmetrics call; cached, so it costs nothing after it
     v = tr.span(t0, t1)            # any t0 <= t1 on the plan's grid: the events in (t0, t1]
     v = tr.all()                   # (plan.start, plan.end]
+    tr.restart_times()             # scrape times of brightstaff's restarts (its counters reset there)
 
 The events of the step (t - 15 s, t] are in the samples scraped at t, so View(t0, t1) is exactly
 what every emitted counter grew by between the scrapes at t0 and t1 (the truth is integer

@@ -102,6 +102,11 @@ class Truth:
     def all(self) -> View:
         return self.span(self.plan.start, self.plan.end)
 
+    def restart_times(self, source: str = "brightstaff") -> list[int]:
+        """Scrape times whose step holds a restart of `source`: from that sample on, its counters
+        start again from zero (and its series come back on first use)."""
+        return sorted(t for t, facts in self._recorder.facts.items() if ("restart", (source,)) in facts)
+
 
 def truth(plan: Plan, seed: int = 1, config: tf.Config | None = None, jobs: dict | None = None,
           namespace: str = "", catalog: Catalog | None = None) -> Truth:
