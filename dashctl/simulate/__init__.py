@@ -117,11 +117,16 @@ Observations (dimensions; unit):
     sdk_latency (service_name, provider, model): integer ms > 0 (calls over 10 s included);
     sdk_ttft: integer ms; sdk_toxicity_score: 0..1.
 
+Compatibility: `specs`, `Track`, `_cdf` and metric-level `Effect(metric, match, rate=...)` are the
+previous rate-based simulator (legacy.py), kept because dashctl/rules/cases.py (on main) builds
+its `promtool test rules` input from them; they do not drive any output of this package.
+
 Not modelled: the in-flight gauge's drop while a body still streams (it is an estimate of
 requests waiting for headers), bodies over 2 MiB, agents' own LLM calls, session stickiness that
 dispatches a model other than the router's pick, the 🚩 span-name suffix, the otel-genai source.
 """
 
+from .legacy import Spec, Track, _cdf, specs
 from .run import Live, Simulation, Truth, simulation, totals, truth, write_openmetrics
 from .scenarios import (
                         COST_MODEL,
@@ -160,4 +165,5 @@ __all__ = ["AGENTS", "COST_MODEL", "DEFAULT_JOBS", "EVENTS", "FACTS", "INSTANCES
            "OUTAGE_MODEL", "OUTAGE_PROVIDER", "PROMPT_EXCLUDES_CACHE", "RATELIMIT_MODEL", "SAMPLES", "SCENARIOS",
            "SDK_CALLS", "SDK_PRICES", "SDK_SERVICES", "STEP", "UNPRICED_MODEL", "Config", "Effect", "Live", "Plan",
            "Scenario", "Simulation", "Stats", "Truth", "View", "Window", "absent_by_design", "plan", "quantile",
-           "simulation", "totals", "truth", "write_openmetrics"]
+           "simulation", "totals", "truth", "write_openmetrics",
+           "Spec", "Track", "_cdf", "specs"]  # the previous rate model (legacy.py), for dashctl.rules.cases

@@ -172,7 +172,7 @@ class World:
         active = [SCENARIOS[name] for name in self.plan.active(t)]
         effects = [e for sc in active for e in sc.effects]
         headers_time: dict[str, float] = {}
-        self.detections = {svc: Effects([e for e in effects if e.service == svc]).detections
+        self.detections = {svc: Effects([e for e in effects if e.matches(service=svc) and e.service]).detections
                            for svc in tf.SDK_SERVICES}
         if dt:
             for k, tr in enumerate(tf.MODELS):
