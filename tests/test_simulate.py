@@ -440,3 +440,18 @@ def test_cli_writes_the_file_and_prints_a_windows_truth(tmp_path):
                           "--hours", "0.5", "--scenario", "outage", "--truth", "cost"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "--truth cost: not a scenario of this run" in bad.stderr
+
+
+def test_the_previous_rate_model_stays_for_the_rule_tests():
+    """dashctl/rules/cases.py (main) reads specs, Track.multipliers and _cdf: a scenario's metric-level
+    effects act on samples at start <= t < end, traffic-level ones never touch these tracks."""
+    p = sim.Plan(0, 600, (sim.Window("outage", 60, 300),), 60)
+    specs = sim.specs()
+    assert {s.metric.name for s in specs} >= {m.name for m in default_catalog().metrics}
+    five = next(s for s in specs if s.metric.name == UP and dict(s.labels)["provider"] == sim.OUTAGE_PROVIDER
+                and dict(s.labels)["status_class"] == "5xx")
+    track = sim.Track(five, p, 1)
+    assert [track.multipliers(t)[0] for t in (0, 60, 240, 300)] == [1.0, 40.0, 40.0, 1.0]
+    assert 0.49 < sim._cdf(1.0, 1.0) < 0.51
+    assert not any(e.matches(sim.OUTAGE_PROVIDER, sim.OUTAGE_MODEL) for e in sim.SCENARIOS["outage"].effects
+                   if e.metric)
