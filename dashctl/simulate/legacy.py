@@ -1,32 +1,21 @@
-"""A traffic simulator driven by the metric catalog: realistic series for every metric of the
-four sources (brightstaff, envoy, spanmetrics, llm), so every panel can be checked on a real
-Prometheus.
-
-Deterministic: the same seed, time span and scenarios give the same bytes. Counters only
-grow (integer counts, float sums), histograms have cumulative buckets up to +Inf equal to
-_count, gauges move around a level. Every series carries `job` (Settings.jobs, or a
-realistic name where a source's job is "") and `instance`.
-
-Scenarios are data: a `Scenario` is a list of `Effect`s (which series, rate and latency
-multipliers), laid out as time windows on a `Plan`. Output: an OpenMetrics file for
-`promtool tsdb create-blocks-from openmetrics` (`write_openmetrics`), or the current values
-in the text exposition format for a live `/metrics` endpoint (`Live`).
+"""The previous, rate-based simulator, kept for code that reads its internals (on main:
+dashctl/rules/cases.py builds `promtool test rules` input from `specs`, `Track.multipliers` and
+`_cdf`). It is not the simulator: scripts/simulate.py, write_openmetrics, Live and the truth
+come from the event model (world.py). Only a Scenario's metric-level Effects (`Effect.metric`
+set) drive these tracks, with the old window semantics: active for start <= t < end.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from typing import IO, Iterable
 
 import attrs
 
 from panels.catalog import Catalog, Metric, default_catalog
 
-# --- who emits what ------------------------------------------------------------------------
-DEFAULT_JOBS = {"brightstaff": "brightstaff", "envoy": "envoy", "spanmetrics": "otel-collector", "llm": "llm-sdk"}
-INSTANCES = {"brightstaff": "brightstaff:9092", "envoy": "envoy:9901", "spanmetrics": "otel-collector:8889",
-             "llm": "llm-app:9464"}
+from .traffic import DEFAULT_JOBS, INSTANCES
+
 # (provider, model, requests/s); the last one has no price in the shipped price file
 MODELS = (("openai", "gpt-4o", 3.0), ("openai", "gpt-4o-mini", 4.0), ("anthropic", "claude-sonnet-4-5", 2.5),
           ("ollama", "llama3.1-8b", 0.8))
@@ -34,150 +23,19 @@ UNPRICED_MODEL = "llama3.1-8b"
 # LLM SDK: (service_name, model) -> calls/s
 SDK_CALLS = (("chat-api", "gpt-4o", 1.5), ("chat-api", "gpt-4o-mini", 2.0), ("chat-api", "claude-sonnet-4-5", 1.0),
              ("support-bot", "gpt-4o-mini", 1.0), ("support-bot", "llama3.1-8b", 0.5))
-SDK_SERVICES = ("chat-api", "support-bot")
 AGENTS = (("weather_agent", 2.0), ("flight_agent", 1.0))
 PROMPT_TOKENS, COMPLETION_TOKENS = 900, 250  # per call
+UP = "brightstaff_llm_upstream_requests_total"
 # label values a real source never emits, left out on purpose (the catalog lists them as possible)
 NOT_EMITTED = {
     "brightstaff_llm_upstream_requests_total": {"status_class": ("1xx", "3xx", "other")},
     "envoy_cluster_upstream_rq_xx": {"envoy_response_code_class": ("1",)},
 }
-STEP = 15  # seconds between samples (a 15 s scrape interval)
 NOISE = 0.2
 
 
 def _provider(model: str) -> str:
     return next(p for p, m, _ in MODELS if m == model)
-
-
-# --- scenarios as data ---------------------------------------------------------------------
-@attrs.frozen
-class Effect:
-    """Multiply the rate (and latency) of the series of `metric` whose labels match `match`.
-
-    `metric` is a catalog name (spanmetrics without its namespace: "calls_total") or "*";
-    `match` maps a label to the values it must have.
-    """
-
-    metric: str
-    match: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
-        default=(), converter=lambda d: tuple(sorted((k, (v,) if isinstance(v, str) else tuple(v))
-                                                     for k, v in (d.items() if isinstance(d, dict) else d))))
-    rate: float = 1.0
-    latency: float = 1.0
-
-    def applies(self, key: str, labels: dict) -> bool:
-        return (self.metric in ("*", key)) and all(labels.get(k) in vs for k, vs in self.match)
-
-
-@attrs.frozen
-class Scenario:
-    name: str
-    help: str
-    effects: tuple[Effect, ...] = attrs.field(converter=tuple)
-
-
-OUTAGE_PROVIDER, OUTAGE_MODEL = "anthropic", "claude-sonnet-4-5"
-COST_MODEL = "gpt-4o"
-UP = "brightstaff_llm_upstream_requests_total"
-SCENARIOS = {s.name: s for s in (
-    Scenario("steady", "steady traffic, nothing happens", ()),
-    Scenario("outage", f"{OUTAGE_PROVIDER} fails: 429 and 5xx answers (error_class=none) and timeouts", (
-        Effect(UP, {"provider": OUTAGE_PROVIDER, "status_class": "2xx"}, rate=0.25),
-        Effect(UP, {"provider": OUTAGE_PROVIDER, "status_class": "5xx"}, rate=40),
-        Effect(UP, {"provider": OUTAGE_PROVIDER, "status_class": "4xx"}, rate=60),
-        Effect(UP, {"provider": OUTAGE_PROVIDER, "error_class": "timeout"}, rate=60),
-        Effect("brightstaff_llm_upstream_duration_seconds", {"provider": OUTAGE_PROVIDER}, latency=4),
-        Effect("brightstaff_llm_time_to_first_token_seconds", {"provider": OUTAGE_PROVIDER}, latency=3),
-        Effect("brightstaff_http_requests_total", {"handler": ("llm_chat", "agent_chat"), "status_class": "5xx"},
-               rate=8),
-        Effect("brightstaff_router_decisions_total", {"fallback": "true"}, rate=5),
-        Effect("envoy_cluster_upstream_rq_xx", {"envoy_cluster_name": OUTAGE_PROVIDER,
-                                                "envoy_response_code_class": "2"}, rate=0.25),
-        Effect("envoy_cluster_upstream_rq_xx", {"envoy_cluster_name": OUTAGE_PROVIDER,
-                                                "envoy_response_code_class": ("4", "5")}, rate=50),
-        Effect("envoy_cluster_upstream_rq_time", {"envoy_cluster_name": OUTAGE_PROVIDER}, latency=4),
-        Effect("calls_total", {"llm_model": OUTAGE_MODEL, "status_code": "STATUS_CODE_ERROR"}, rate=50),
-        Effect("calls_total", {"llm_model": OUTAGE_MODEL, "status_code": "STATUS_CODE_OK"}, rate=0.25),
-        Effect("duration_milliseconds", {"llm_model": OUTAGE_MODEL}, latency=4),
-        Effect("llm_spans_total", {"provider": OUTAGE_PROVIDER, "status": "error"}, rate=50),
-        Effect("llm_spans_total", {"provider": OUTAGE_PROVIDER, "status": "success"}, rate=0.3),
-        Effect("llm_latency_ms_total", {"provider": OUTAGE_PROVIDER}, latency=4),
-    )),
-    Scenario("ratelimit", "a rate-limit spike: Envoy's LLM filter rejects many requests", (
-        Effect("ratelimited_rq", rate=60),
-        Effect("envoy_wasmcustom_ratelimited_rq", rate=60),
-        Effect("envoy_cluster_upstream_rq_xx", {"envoy_cluster_name": "bright_staff",
-                                                "envoy_response_code_class": "4"}, rate=10),
-    )),
-    Scenario("pii", "a burst of PII and prompt-injection attempts", (
-        Effect("llm_pii_detected_total", rate=40),
-        Effect("llm_injection_attempts_total", rate=60),
-        Effect("llm_finish_reason_total", {"finish_reason": "content_filter"}, rate=20),
-        Effect("calls_total", {"service_name": "plano(filter)", "status_code": "STATUS_CODE_ERROR"}, rate=30),
-    )),
-    Scenario("cost", f"a cost spike on {COST_MODEL}: 8x its tokens", (
-        Effect("brightstaff_llm_tokens_total", {"model": COST_MODEL}, rate=8),
-        Effect("llm_tokens_total", {"model": COST_MODEL}, rate=8),
-        Effect(UP, {"model": COST_MODEL}, rate=2),
-        Effect("llm_spans_total", {"model": COST_MODEL}, rate=2),
-    )),
-)}
-EVENTS = tuple(n for n in SCENARIOS if n != "steady")
-
-
-@attrs.frozen
-class Window:
-    scenario: str
-    start: int  # unix seconds, inclusive
-    end: int  # unix seconds, exclusive
-
-
-@attrs.frozen
-class Plan:
-    """The time span (unix seconds, on the STEP grid) and the scenario windows on it.
-
-    `cycle` > 0 (live mode): windows repeat every `cycle` seconds after `start`.
-    """
-
-    start: int
-    end: int
-    windows: tuple[Window, ...] = ()
-    step: int = STEP
-    cycle: int = 0
-
-    @property
-    def times(self) -> range:
-        return range(self.start, self.end + 1, self.step)
-
-    def window(self, scenario: str) -> Window:
-        return next(w for w in self.windows if w.scenario == scenario)
-
-    def active(self, t: float) -> list[str]:
-        if self.cycle:
-            t = self.start + (t - self.start) % self.cycle
-        return [w.scenario for w in self.windows if w.start <= t < w.end]
-
-
-def plan(end: int, hours: float = 2.0, scenarios: Iterable[str] = EVENTS, step: int = STEP,
-         cycle: bool = False) -> Plan:
-    """`hours` of data ending at `end`: a steady first quarter (at least 20 minutes), then one
-    window per scenario, each followed by steady recovery (windows start on whole minutes)."""
-    names = [s for s in scenarios if s != "steady"]
-    unknown = [s for s in names if s not in SCENARIOS]
-    if unknown:
-        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
-    end = end - end % 60
-    span = int(hours * 3600) - int(hours * 3600) % 60
-    start = end - span
-    lead = max(1200, span // 4) if names else span
-    slot = (span - lead) // max(len(names), 1)
-    slot -= slot % 60
-    if names and slot < 600:
-        raise ValueError(f"{hours} h is too short for {len(names)} scenario(s): each needs 10 minutes")
-    length = slot * 6 // 10 - (slot * 6 // 10) % 60
-    windows = tuple(Window(n, start + lead + i * slot, start + lead + i * slot + length) for i, n in enumerate(names))
-    return Plan(start, end, windows, step, span if cycle else 0)
 
 
 # --- series: what each metric emits --------------------------------------------------------
@@ -436,13 +294,16 @@ def _fmt_le(b: float) -> str:
 class Track:
     """The state of one Spec, advanced one step at a time; `values()` are the exposed samples."""
 
-    def __init__(self, spec: Spec, plan: Plan, seed: int, namespace: str = "", scenarios=SCENARIOS):
+    def __init__(self, spec: Spec, plan, seed: int, namespace: str = "", scenarios=None):
         self.spec, self.plan = spec, plan
         self.rng = random.Random(f"{seed}|{spec.key}")
         self.phase = self.rng.random()
         key = _key(spec.metric, namespace)
         labels = spec.label_dict
-        self.effects = {name: [e for e in sc.effects if e.applies(key, labels)] for name, sc in scenarios.items()}
+        from .scenarios import SCENARIOS
+
+        self.effects = {name: [e for e in sc.effects if e.applies(key, labels)]
+                        for name, sc in (SCENARIOS if scenarios is None else scenarios).items()}
         m = spec.metric
         self.kind = m.kind
         warm = self.rng.uniform(2000, 6000)  # seconds the process has run before the data starts
@@ -460,7 +321,7 @@ class Track:
 
     def multipliers(self, t: float) -> tuple[float, float]:
         rate = latency = 1.0
-        for name in self.plan.active(t):
+        for name in _active(self.plan, t):
             for e in self.effects.get(name, ()):
                 rate *= e.rate
                 latency *= e.latency
@@ -512,7 +373,7 @@ def _float(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def _gauge(spec: Spec, level: float, t: float, plan: Plan) -> str:
+def _gauge(spec: Spec, level: float, t: float, plan) -> str:
     name = spec.metric.name
     if name == "process_start_time_seconds":
         return str(plan.start - 3600)
@@ -523,111 +384,10 @@ def _gauge(spec: Spec, level: float, t: float, plan: Plan) -> str:
     return str(max(0, round(level)))
 
 
-# --- output ---------------------------------------------------------------------------------
-def _labels_text(spec: Spec, extra: dict) -> str:
-    items = list(spec.labels) + [("job", spec.job), ("instance", spec.instance)] + list(extra.items())
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in items if v != "")
-    return "{" + body + "}"
 
 
-def _escape(v: str) -> str:
-    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _family(metric: Metric) -> tuple[str, str]:
-    """(OpenMetrics family name, type): counters not named *_total are typed unknown."""
-    if metric.kind == "counter":
-        return (metric.name[:-6], "counter") if metric.name.endswith("_total") else (metric.name, "unknown")
-    return metric.name, metric.kind
-
-
-@attrs.frozen
-class Stats:
-    series: int
-    samples: int
-    metrics: int
-
-
-def write_openmetrics(out: IO[str], plan: Plan, seed: int = 1, catalog: Catalog | None = None,
-                      jobs: dict | None = None, namespace: str = "") -> Stats:
-    """Every series over the plan, series by series, in OpenMetrics with timestamps; ends with # EOF."""
-    all_specs = specs(catalog, jobs, namespace)
-    by_metric: dict[str, list[Spec]] = {}
-    for s in all_specs:
-        by_metric.setdefault(s.metric.name, []).append(s)
-    series = samples = 0
-    times = plan.times
-    for group in by_metric.values():
-        family, kind = _family(group[0].metric)
-        out.write(f"# TYPE {family} {kind}\n")
-        for spec in group:
-            track = Track(spec, plan, seed, namespace)
-            lines: dict[tuple[str, str], list[str]] = {}
-            prev = None
-            for t in times:
-                track.advance(t, plan.step if prev is not None else 0)
-                prev = t
-                for sname, extra, value in track.samples(t):
-                    head = f"{sname}{_labels_text(spec, extra)}"
-                    lines.setdefault((sname, head), []).append(f"{head} {value} {t}\n")
-            for chunk in lines.values():
-                out.writelines(chunk)
-                series += 1
-                samples += len(chunk)
-    out.write("# EOF\n")
-    return Stats(series, samples, len(by_metric))
-
-
-def totals(plan: Plan, metric: str, match: dict, t0: int, t1: int, seed: int = 1, catalog: Catalog | None = None,
-           jobs: dict | None = None, namespace: str = "", by: str | None = None) -> dict:
-    """How much the emitted counter `metric` (matching `match`) grew from t0 to t1, exactly as
-    written to the file: {value of label `by` (or ""): increase}. t0 and t1 lie on the plan's grid."""
-    if t0 not in plan.times or t1 not in plan.times or t0 > t1:
-        raise ValueError(f"totals: {t0}..{t1} is not a span on the plan's {plan.step}s grid")
-    out: dict[str, float] = {}
-    for spec in specs(catalog, jobs, namespace):
-        if spec.metric.name != metric or any(spec.label_dict.get(k) != v for k, v in match.items()):
-            continue
-        track = Track(spec, plan, seed, namespace)
-        at: dict[int, float] = {}
-        prev = None
-        for t in plan.times:
-            track.advance(t, plan.step if prev is not None else 0)
-            prev = t
-            if t in (t0, t1):
-                at[t] = float(track.samples(t)[0][2])
-            if t >= t1:
-                break
-        k = spec.label_dict.get(by, "") if by else ""
-        out[k] = out.get(k, 0.0) + at[t1] - at[t0]
-    return out
-
-
-class Live:
-    """Current values for a `/metrics` endpoint: the plan's windows repeat, counters keep growing."""
-
-    def __init__(self, plan: Plan, seed: int = 1, catalog: Catalog | None = None, jobs: dict | None = None,
-                 namespace: str = ""):
-        self.plan = plan
-        self.tracks = [Track(s, plan, seed, namespace) for s in specs(catalog, jobs, namespace)]
-        self.t = plan.start
-
-    def advance(self, now: float) -> None:
-        while self.t + self.plan.step <= now:
-            self.t += self.plan.step
-            for tr in self.tracks:
-                tr.advance(self.t, self.plan.step)
-
-    def exposition(self, now: float) -> str:
-        """Prometheus text format (0.0.4) of every series at `now`."""
-        self.advance(now)
-        lines, typed = [], set()
-        for tr in self.tracks:
-            m = tr.spec.metric
-            if m.name not in typed:
-                typed.add(m.name)
-                lines.append(f"# HELP {m.name} {m.help}\n# TYPE {m.name} {m.kind}\n")
-            for sname, extra, value in tr.samples(self.t):
-                lines.append(f"{sname}{_labels_text(tr.spec, extra)} {value}\n")
-        return "".join(lines)
-
+def _active(plan, t: float) -> list[str]:
+    """The previous simulator's windows: a scenario acts on samples at start <= t < end."""
+    if plan.cycle:
+        t = plan.start + (t - plan.start) % plan.cycle
+    return [w.scenario for w in plan.windows if w.start <= t < w.end]
