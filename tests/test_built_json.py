@@ -61,14 +61,19 @@ def test_datasource_objects_bound_to_the_variable(all_models):
             assert p["datasource"] == DATASOURCE and t["datasource"] == DATASOURCE, (uid, p["title"])
 
 
-def test_every_rate_range_is_rate_interval(all_models):
+def test_every_rate_range_is_rate_interval(all_models, settings):
     count = 0
+    slo = f"[{settings.slo_window}]"  # the SLO panels count over the objective's window, a setting
     for uid, m in all_models.items():
         for p, t in _queries(m):
             for fn, window in range_windows(t["expr"]):
                 count += 1
                 if fn in ("rate", "irate"):
                     assert window == "$__rate_interval", (uid, p["title"], t["expr"])
+                elif window.endswith(":$__interval"):  # a subquery stepping with the panel
+                    assert window.split(":")[0] in ("$__range", "$__interval"), (uid, p["title"], t["expr"])
+                elif slo in t["expr"]:
+                    assert window in ("$__range", "$__rate_interval", settings.slo_window), (uid, p["title"])
                 else:  # totals over the selected range
                     assert window in ("$__range", "$__rate_interval"), (uid, p["title"], t["expr"])
             assert "clamp_min" not in t["expr"], (uid, p["title"])
