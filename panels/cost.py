@@ -53,12 +53,12 @@ def price_terms(prices: PriceList, counter: Callable = q.rate, s=None) -> list[q
 
 def spend_rate(prices: PriceList, by=MODEL, s=None) -> q.Expr:
     """USD per hour, by the given labels."""
-    return q.sum_(q.or_all(price_terms(prices, q.rate)), by) * HOUR / PER_MILLION
+    return q.sum_(q.or_all(price_terms(prices, q.rate, s)), by) * HOUR / PER_MILLION
 
 
 def spend(prices: PriceList, by=MODEL, s=None) -> q.Expr:
     """USD over the selected range, by the given labels (series born inside it counted)."""
-    return q.sum_(q.or_all(price_terms(prices, q.grown)), by) / PER_MILLION
+    return q.sum_(q.or_all(price_terms(prices, q.grown, s)), by) / PER_MILLION
 
 
 def unpriced_tokens(prices: PriceList, by=MODEL + ("kind",), counter: Callable = q.rate) -> q.Expr:

@@ -79,6 +79,18 @@ def test_stream_double_count_is_out_of_totals_and_ratios(models, uid, title):
                    for m in vs.matchers.matchers), expr
 
 
+# --- plano-llm-cost billed the cached tokens twice for OpenAI-convention providers
+def test_cost_bills_cached_tokens_once_per_provider_convention(models):
+    spend = _exprs(models, "plano-llm-cost", "Spend (selected range)")[0]
+    # gpt-4o: its cache_read inside prompt, relabelled kind="prompt", at minus the input price (2.5)
+    assert '"kind", "prompt", "", "")' in spend and 'provider!~"anthropic"' in spend
+    assert "* -2.5)" in spend
+    rate = _exprs(models, "plano-llm-cost", "Spend rate by provider / model (USD/hour)")[0]
+    assert 'provider!~"anthropic"' in rate and "* -2.5)" in rate
+    other = _built(Settings(prompt_excludes_cache=("anthropic", "openai")), "plano-llm-cost")
+    assert 'provider!~"anthropic|openai"' in _exprs(other, "plano-llm-cost", "Spend (selected range)")[0]
+
+
 @pytest.mark.parametrize("uid, title", [
     ("plano-llm-upstream", "Tokens per second by kind"),
     ("brightstaff", "Prompt cache read share by provider / model"),

@@ -153,6 +153,8 @@ def _expected(prices, settings=None):
     """Each kind at its price; for OpenAI-convention models (every provider not in prompt_excludes_cache:
     the query selects by the provider label) the cache_read inside prompt at minus the input price."""
     out = {(m.model, kind): price for m in prices.models for kind, price in m.per_kind().items()}
+    out.update({(m.model, "cache_read in prompt"): -m.input_price_per_1m for m in prices.models
+                if m.input_price_per_1m})
     return out
 
 
@@ -243,7 +245,7 @@ def test_spend_numbers_on_prometheus(tmp_path, settings):
         "rule_files": [], "evaluation_interval": "1m",
         "tests": [{
             "interval": "1m",
-            "input_series": [series("gpt-4o", "openai", "prompt", 1000), series("gpt-4o", "openai", "completion", 500),
+            "input_series": [series("gpt-4o", "openai", "prompt", 3000), series("gpt-4o", "openai", "completion", 500),
                              series("gpt-4o", "openai", "cache_read", 2000),
                              series("claude-sonnet-4-5", "anthropic", "cache_write", 100),
                              series("llama-3-70b", "local", "prompt", 5000)],
