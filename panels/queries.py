@@ -222,6 +222,7 @@ class Bin(Expr):
     lhs: Expr
     rhs: Expr
     on: tuple[str, ...] | None = None
+    group: str = ""  # "group_left": many series of lhs to one of rhs (with `on`), no labels copied
 
     def render(self, ctx):
         def side(e):
@@ -229,7 +230,8 @@ class Bin(Expr):
             return f"({text})" if isinstance(e, (Bin, Union)) else text
 
         on = f" on ({', '.join(self.on)})" if self.on is not None else ""
-        return f"{side(self.lhs)} {self.op}{on} {side(self.rhs)}"
+        group = f" {self.group} ()" if self.group else ""  # the empty label list: the rhs' "(" is not one
+        return f"{side(self.lhs)} {self.op}{on}{group} {side(self.rhs)}"
 
     def refs(self):
         return tuple(self.lhs.refs()) + tuple(self.rhs.refs())
