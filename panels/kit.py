@@ -190,13 +190,17 @@ def _threshold_style(thresholds) -> dict:
 
 def stat(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 4, thresholds=None,
          calc: str = "lastNotNull", graph: bool = True, color_mode: str = "value", decimals=None,
-         min=None, max=None, text_mode: str = "auto", no_value: str | None = None) -> g.Stat:
-    """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...)."""
+         min=None, max=None, text_mode: str = "auto", no_value: str | None = None,
+         units: dict | None = None) -> g.Stat:
+    """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...); `units`
+    gives named series their own unit."""
     return g.Stat(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
         reduceCalc=calc, graphMode="area" if graph else "none", colorMode=color_mode, textMode=text_mode,
         extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals,
-                                                         "thresholds" if thresholds else None, no_value)}},
+                                                         "thresholds" if thresholds else None, no_value),
+                                   "overrides": [{"matcher": _matcher(name), "properties": [{"id": "unit", "value": u}]}
+                                                 for name, u in sorted((units or {}).items())]}},
     )
 
 
@@ -246,7 +250,8 @@ def piechart(title: str, *targets, unit: str, desc: str, w: int = 8, h: int = 8,
 
 
 def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8,
-             horizontal: bool = False, by: str | None = None, columns: dict | None = None) -> g.BarChart:
+             horizontal: bool = False, by: str | None = None, columns: dict | None = None,
+             thresholds=None) -> g.BarChart:
     """Bars for instant values by a label: one group per label value (use instant, table targets).
 
     `by` names that label: the targets' tables are merged into one row per value of it (the
@@ -262,7 +267,8 @@ def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
     return g.BarChart(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h),
         orientation="horizontal" if horizontal else "auto", showValue="auto", xTickLabelRotation=0,
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, None, None, None, None, "palette-classic")},
+        extraJson={"fieldConfig": {"defaults": {**_defaults(unit, thresholds, None, None, None, "palette-classic"),
+                                                **_threshold_style(thresholds)}},
                    "transformations": transformations, **options},
     )
 

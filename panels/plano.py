@@ -118,7 +118,7 @@ def http_error_ratio_stat(s, status="5xx", w=6):
         targets, also = [kit.target(_http_ratio(status), f"{status} ratio")], ""
     return kit.stat(
         f"{status} error ratio", *targets,
-        unit="percentunit", w=w, h=8 if w >= 12 else 4, thresholds=RATIO_STEPS, decimals=2, no_value=kit.NO_TRAFFIC,
+        unit="percentunit", w=w, h=8, thresholds=RATIO_STEPS, decimals=2, no_value=kit.NO_TRAFFIC,
         desc=f"Share of brightstaff HTTP responses with status {status} over all responses, at the "
              f"end of the range (the sparkline shows its course). 0% when none failed; \"no traffic\" when "
              f"there were no requests. Green below 1%, red above 5%.{also}")
@@ -151,7 +151,7 @@ def in_flight(s, w=12):
     return kit.timeseries(
         "In-flight requests by handler (until response headers)",
         kit.target(q.sum_(q.raw_gauge(IN_FLIGHT), ("handler",)), "{{handler}}"),
-        unit="short", w=w,
+        unit="suffix: requests", w=w,
         desc="Requests brightstaff is working on right now, per handler, until their response headers are "
              "sent: a request whose LLM body is still streaming no longer counts. Growth with a flat request "
              "rate means requests are piling up before the upstream answers.")
@@ -162,7 +162,7 @@ def upstream_rate(s, w=12):
     return kit.timeseries(
         "Upstream request rate by provider / model",
         kit.target(upstream_total_expr(("provider", "model")), "{{provider}}/{{model}}"),
-        unit="reqps", w=w,
+        unit="reqps", w=w, h=9,
         desc="Requests per second brightstaff sent to LLM providers, per provider and model, each once: a "
              "stream failing mid-body is counted twice by brightstaff (error_class stream and none), so the "
              "stream copies are left out.")
@@ -172,7 +172,7 @@ def upstream_errors(s, w=12):
     return kit.timeseries(
         "Upstream errors by provider / status / error class",
         kit.target(upstream_errors_expr(), "{{provider}} {{status_class}} / {{error_class}}"),
-        unit="reqps", w=w, stack=True,
+        unit="reqps", w=w, h=9, stack=True,
         desc="Failed LLM upstream requests per second, each once. Answers with status 4xx/5xx (a 429 or 503 "
              "has error_class=none, so it shows by its status class), sends that got no answer (status error: "
              "connect, other), and streams that failed mid-body (2xx / stream; their second count as none is "
@@ -184,7 +184,7 @@ def upstream_error_ratio(s, w=12):
     return kit.timeseries(
         "Upstream error ratio by provider",
         kit.target(upstream_error_ratio_expr(by), "{{provider}}"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value=kit.NO_TRAFFIC,
+        unit="percentunit", w=w, h=9, min=0, thresholds=RATIO_STEPS, no_value=kit.NO_TRAFFIC,
         desc="Share of each provider's requests that failed (4xx/5xx/no answer, or a transport or stream "
              "error), each failure and each request counted once (stream copies out of both). 0% when all "
              "succeeded, \"no traffic\" without requests; exact at low traffic.")
@@ -233,7 +233,7 @@ def usage_missing(s, w=12):
     return kit.timeseries(
         "Responses without token usage",
         kit.target(q.sum_rate(USAGE_MISSING, ("provider", "model")), "{{provider}}/{{model}}"),
-        unit="reqps", w=w,
+        unit="reqps", w=w, h=9,
         desc="Responses per second whose body yielded no token usage, so their tokens (and cost) are missing "
              "from the token panels. Not 'the provider dropped usage': it counts error bodies, streamed chat "
              "completions sent without stream_options.include_usage, every /v1/responses stream (usage nested "
@@ -271,7 +271,7 @@ def model_selection(s, w=12):
     return kit.bargauge(
         "Model selection distribution (selected range)",
         kit.target(q.range_total(DECISIONS, ("selected_model",)), "{{selected_model}}", instant=True),
-        unit="short", w=w, h=9,
+        unit="suffix: decisions", w=w, h=9,
         desc="Routing decisions per selected model over the whole selected range, largest first. none = no "
              "routing preferences matched (the request went to the model it asked for: normal on a gateway "
              "without routing), unknown = the router call failed. selected_model is a full provider/model id, "
@@ -285,7 +285,7 @@ def fallback_ratio(s, w=12):
     return kit.timeseries(
         "Fallback and router-error ratio (routing decisions)",
         kit.target(q.ratio(fallback, real), "fallback"), kit.target(q.ratio(failed, real), "router error (unknown)"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value="no routing decisions",
+        unit="percentunit", w=w, h=9, min=0, thresholds=RATIO_STEPS, no_value="no routing decisions",
         colors={"router error (unknown)": kit.RED},
         desc="Over real routing decisions only (selected_model not none: none means no routing preferences, "
              "the request keeps its model and nothing failed, so counting it would show 100% fallback on a "
@@ -430,7 +430,7 @@ def process_fds(s, w=8):
         "Open file descriptors vs limit",
         kit.target(q.sum_(_process(s, "process_open_fds"), ("instance",)), "open {{instance}}"),
         kit.target(q.sum_(_process(s, "process_max_fds"), ("instance",)), "max {{instance}}"),
-        unit="short", w=w, no_value="not exported by brightstaff 0.4.36",
+        unit="suffix: fds", w=w, no_value="not exported by brightstaff 0.4.36",
         desc="Open file descriptors (sockets included) against the process limit. Reaching the limit "
              "makes new connections fail. " + PROCESS_NOTE)
 
@@ -438,7 +438,7 @@ def process_fds(s, w=8):
 def process_threads(s, w=8):
     return kit.timeseries(
         "Threads", kit.target(q.sum_(_process(s, "process_threads"), ("instance",)), "{{instance}}"),
-        unit="short", w=w, no_value="not exported by brightstaff 0.4.36",
+        unit="suffix: threads", w=w, no_value="not exported by brightstaff 0.4.36",
         desc="OS threads of each brightstaff process. " + PROCESS_NOTE)
 
 
@@ -455,7 +455,7 @@ def build_version(s, w=8):
     return kit.stat(
         "Crate version", kit.target(q.sum_(q.raw_gauge(BUILD_INFO), ("version", "git_sha")),
                                     "crate {{version}} (git {{git_sha}})"),
-        unit="short", w=w, h=8, graph=False, text_mode="name", color_mode="none",
+        unit="none", w=w, h=8, graph=False, text_mode="name", color_mode="none",
         desc="brightstaff_build_info's version is the brightstaff crate version (0.1.0 in every release so far), "
              "not the Plano release, and git_sha is 'unknown' in published builds: do not read it as the release "
              "and do not alert on it. More than one line means instances run different builds.")

@@ -47,7 +47,8 @@ def saturation(s, w=6):
         "Saturation: in flight and rate-limited",
         kit.target(q.sum_(q.raw_gauge(p.IN_FLIGHT)), "in flight"),
         kit.target(spans.ratelimited_expr(s), "rate-limited/s"),
-        unit="short", w=w, h=4, decimals=1, thresholds=((None, kit.GREEN), (50, kit.ORANGE), (200, kit.RED)),
+        unit="suffix: requests", units={"rate-limited/s": "reqps"}, w=w, h=4, decimals=1,
+        thresholds=((None, kit.GREEN), (50, kit.ORANGE), (200, kit.RED)),
         desc="Requests brightstaff holds before their response headers (a streamed body no longer counts), and "
              "requests per second Envoy's LLM filter answered 429 for the token rate limit: the gateway is "
              "full when either climbs.")

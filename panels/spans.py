@@ -121,7 +121,7 @@ def llm_request_count(s, w=12):
         "Cumulative request count by model (selected range)",
         kit.target(q.range_total(calls(s), ("llm_model",), service_name=LLM_SERVICE), "{{llm_model}}",
                    instant=True),
-        unit="short", w=w, h=10, graph=False, decimals=0, color_mode="none",
+        unit="suffix: requests", w=w, h=10, graph=False, decimals=0, color_mode="none",
         desc="LLM calls per model over the selected range, not since the collector started: the growth of the "
              "span counter, across collector restarts, with the first count of a model first seen inside the "
              "range included (increase() alone would lose it).")
