@@ -95,16 +95,12 @@ ABOVE_RIGHT = {f"/^{ABOVE}/": "percentunit"}
 
 def above_top_target(metric: Metric, by: Sequence[str] = (), legend: str = "", **matchers) -> QueryTarget:
     """The share of observations above the histogram's top finite bucket: where a quantile cannot
-    be read (it clamps at that bound). 1 - rate(le=top) / rate(le=+Inf), 0 when none is above."""
+    be read (it clamps at that bound). 0 when none is above."""
     if metric.kind != "histogram":
         raise TypeError(f"above_top_target needs a histogram, {metric.name} is a {metric.kind}")
-    top = f"{metric.buckets[-1]:g}"
-    le_top = q.rx(q.regex_escape(top) + r"(\.0*)?")
-    below = q.sum_(q.rate(q.Sel(metric, "_bucket", q._matchers({**matchers, "le": le_top}))), by)
-    every = q.sum_(q.rate(q.Sel(metric, "_bucket", q._matchers({**matchers, "le": "+Inf"}))), by)
-    share = q.Bin("-", q.Num(1), q.Bin("/", below, q.Bin(">", every, q.Num(0))))
+    share = q.share_above(metric, metric.buckets[-1], by, **matchers)
     legend = legend or " ".join(f"{{{{{b}}}}}" for b in by)
-    return target(share, f"{ABOVE}{top_bucket(metric)} {legend}".strip())
+    return target(share, f"{ABOVE}{top_bucket(metric)} {legend}".strip())  # rate-interval window
 
 
 def _flat(targets) -> list[QueryTarget]:

@@ -435,6 +435,22 @@ def histogram_quantile(q: float, metric: Metric, by: Iterable[str] = (), **match
     return Call("histogram_quantile", (Num(q).render(Context()), inner))
 
 
+def share_above(metric: Metric, bound: float, by: Iterable[str] = (), window: str = RATE_INTERVAL,
+                **matchers) -> Bin:
+    """Share of a histogram's observations above one of its bucket bounds, read from that bucket
+    (exact, no interpolation): 1 - increase(le=bound) / increase(le=+Inf); none without observations.
+    `le` is matched as a number however the exporter wrote it ("10", "10.0")."""
+    if metric.kind != "histogram":
+        raise TypeError(f"share_above needs a histogram, {metric.name} is a {metric.kind}")
+    by = tuple(by)
+
+    def bucket(le):
+        return sum_(increase(Sel(metric, "_bucket", _matchers({**matchers, "le": le})), window), by)
+
+    below = bucket(rx(regex_escape(f"{bound:g}") + r"(\.0*)?"))
+    return Bin("-", Num(1), Bin("/", below, Bin(">", bucket("+Inf"), Num(0))))
+
+
 def histogram_avg(metric: Metric, by: Iterable[str] = (), **matchers) -> Bin:
     """Mean from a histogram: sum(rate(m_sum)) / sum(rate(m_count))."""
     by = tuple(by)
