@@ -220,7 +220,7 @@ def cost_per_1k_tokens(s, prices: PriceList, w=8):
              "convention) over the selected range. Largest first.")
 
 
-SDK_COST = {m.name: m for m in LLM.metrics}["llm_cost_usd_micro_total"]
+SDK_COST = LLM["llm_cost_usd_micro_total"]
 
 
 def sdk_spend_by_service(s, w=12):

@@ -11,25 +11,24 @@ from panels import queries as q
 from panels import variables as v
 from panels.catalog import FINISH_REASONS, LLM, UNIT_ONE, unit_suffixed
 
-M = {m.name: m for m in LLM.metrics}
-TOKENS = M["llm_tokens_total"]
-COST = M["llm_cost_usd_micro_total"]
-LATENCY = M["llm_latency_ms_total"]
-TTFT = M["llm_latency_ms_ttft"]
-PII = M["llm_pii_detected_total"]
-INJECTION = M["llm_injection_attempts_total"]
-FINISH = M["llm_finish_reason_total"]
-SPANS = M["llm_spans_total"]
-TOXICITY = M["llm_toxicity_detected_total"]
-TOXICITY_SCORE = M["llm_toxicity_score"]
-FORECAST = {band: M[f"llm_forecast_cost_{band}_usd_micro"] for band in ("p10", "mean", "p90")}
+TOKENS = LLM["llm_tokens_total"]
+COST = LLM["llm_cost_usd_micro_total"]
+LATENCY = LLM["llm_latency_ms_total"]
+TTFT = LLM["llm_latency_ms_ttft"]
+PII = LLM["llm_pii_detected_total"]
+INJECTION = LLM["llm_injection_attempts_total"]
+FINISH = LLM["llm_finish_reason_total"]
+SPANS = LLM["llm_spans_total"]
+TOXICITY = LLM["llm_toxicity_detected_total"]
+TOXICITY_SCORE = LLM["llm_toxicity_score"]
+FORECAST = {band: LLM[f"llm_forecast_cost_{band}_usd_micro"] for band in ("p10", "mean", "p90")}
 TOKEN_RATE = "suffix: tok/s"
 
 
 def sdk(s, metric):
     """The metric under the name the SDK's exporter gives it: the four unit-"1" counters are
     llm_*_1_total with opentelemetry-exporter-prometheus 0.45b0 (settings.sdk_unit_suffix)."""
-    return M[unit_suffixed(metric.name)] if s.sdk_unit_suffix and metric.name in UNIT_ONE else metric
+    return LLM[unit_suffixed(metric.name)] if s.sdk_unit_suffix and metric.name in UNIT_ONE else metric
 
 MICRO = 1_000_000  # micro-USD per USD
 RATIO_STEPS = ((None, kit.GREEN), (0.01, kit.ORANGE), (0.05, kit.RED))

@@ -12,31 +12,30 @@ from panels import queries as q
 from panels import tokens as tk
 from panels.catalog import BRIGHTSTAFF, ENVOY
 
-M = {m.name: m for m in BRIGHTSTAFF.metrics + ENVOY.metrics}
-HTTP = M["brightstaff_http_requests_total"]
-HTTP_DURATION = M["brightstaff_http_request_duration_seconds"]
-IN_FLIGHT = M["brightstaff_http_in_flight_requests"]
-UPSTREAM = M["brightstaff_llm_upstream_requests_total"]
-UPSTREAM_DURATION = M["brightstaff_llm_upstream_duration_seconds"]
-TTFT = M["brightstaff_llm_time_to_first_token_seconds"]
-TOKENS = M["brightstaff_llm_tokens_total"]
-USAGE_MISSING = M["brightstaff_llm_tokens_usage_missing_total"]
-DECISIONS = M["brightstaff_router_decisions_total"]
-DECISION_DURATION = M["brightstaff_router_decision_duration_seconds"]
-ROUTING_SERVICE = M["brightstaff_routing_service_requests_total"]
-SESSION_CACHE = M["brightstaff_session_cache_events_total"]
-PROMPT_CACHE = M["brightstaff_prompt_cache_requests_total"]
-SESSION_SWITCH = M["brightstaff_session_switch_decisions_total"]
-ROUTER_SKIPS = M["brightstaff_router_skips_total"]
-BUILD_INFO = M["brightstaff_build_info"]
-ENVOY_RQ = M["envoy_cluster_upstream_rq_total"]
-ENVOY_RQ_XX = M["envoy_cluster_upstream_rq_xx"]
-ENVOY_TTFT = M["time_to_first_token"]
-ENVOY_TPOT = M["time_per_output_token"]
-ENVOY_LATENCY = M["request_latency"]
-ENVOY_TOKENS_PER_SECOND = M["tokens_per_second"]
-ENVOY_INPUT_LENGTH = M["input_sequence_length"]
-ENVOY_OUTPUT_LENGTH = M["output_sequence_length"]
+HTTP = BRIGHTSTAFF["brightstaff_http_requests_total"]
+HTTP_DURATION = BRIGHTSTAFF["brightstaff_http_request_duration_seconds"]
+IN_FLIGHT = BRIGHTSTAFF["brightstaff_http_in_flight_requests"]
+UPSTREAM = BRIGHTSTAFF["brightstaff_llm_upstream_requests_total"]
+UPSTREAM_DURATION = BRIGHTSTAFF["brightstaff_llm_upstream_duration_seconds"]
+TTFT = BRIGHTSTAFF["brightstaff_llm_time_to_first_token_seconds"]
+TOKENS = BRIGHTSTAFF["brightstaff_llm_tokens_total"]
+USAGE_MISSING = BRIGHTSTAFF["brightstaff_llm_tokens_usage_missing_total"]
+DECISIONS = BRIGHTSTAFF["brightstaff_router_decisions_total"]
+DECISION_DURATION = BRIGHTSTAFF["brightstaff_router_decision_duration_seconds"]
+ROUTING_SERVICE = BRIGHTSTAFF["brightstaff_routing_service_requests_total"]
+SESSION_CACHE = BRIGHTSTAFF["brightstaff_session_cache_events_total"]
+PROMPT_CACHE = BRIGHTSTAFF["brightstaff_prompt_cache_requests_total"]
+SESSION_SWITCH = BRIGHTSTAFF["brightstaff_session_switch_decisions_total"]
+ROUTER_SKIPS = BRIGHTSTAFF["brightstaff_router_skips_total"]
+BUILD_INFO = BRIGHTSTAFF["brightstaff_build_info"]
+ENVOY_RQ = ENVOY["envoy_cluster_upstream_rq_total"]
+ENVOY_RQ_XX = ENVOY["envoy_cluster_upstream_rq_xx"]
+ENVOY_TTFT = ENVOY["time_to_first_token"]
+ENVOY_TPOT = ENVOY["time_per_output_token"]
+ENVOY_LATENCY = ENVOY["request_latency"]
+ENVOY_TOKENS_PER_SECOND = ENVOY["tokens_per_second"]
+ENVOY_INPUT_LENGTH = ENVOY["input_sequence_length"]
+ENVOY_OUTPUT_LENGTH = ENVOY["output_sequence_length"]
 
 # An upstream that answered 429 or 5xx is error_class="none": the failure shows only in
 # status_class. A stream that fails mid-body is counted twice, as error_class="stream" and again
@@ -390,7 +389,7 @@ SDK_JOB = "instrumentation-api"  # the SDK's own Prometheus job, which exports p
 def _process(s, name):
     """A process_* gauge of brightstaff only: the job matcher compile adds, or, when the brightstaff job
     setting is empty, at least not the SDK's job."""
-    metric = M[name]
+    metric = BRIGHTSTAFF[name]
     if s.brightstaff_job:
         return q.sel(metric)
     return q.sel(metric, job=q.nre("|".join(q.regex_escape(j) for j in (s.llm_job, SDK_JOB) if j)))
