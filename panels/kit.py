@@ -8,7 +8,6 @@ expressions wrapped by `target()`.
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
 import attr
@@ -226,7 +225,7 @@ def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
                        {"id": "reduce", "options": {"reducers": [calc], "mode": "seriesToRows",
                                                     "includeTimeField": False}},
                        {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": reducer, "desc": True}]}}],
-                   "options": {"reduceOptions": {"calcs": [calc], "fields": f"/^{re.escape(reducer)}$/",
+                   "options": {"reduceOptions": {"calcs": [calc], "fields": "/^" + reducer.replace("*", "\\*") + "$/",
                                                  "values": True},
                                "displayMode": "gradient", "showUnfilled": True, "valueMode": "color",
                                "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16,
