@@ -226,6 +226,19 @@ class _Compiler:
             })
         return {"list": [{k: v for k, v in item.items() if v is not None} for item in items]}
 
+    def annotations(self) -> dict:
+        """Grafana's built-in annotation, then the board's Prometheus marks (kit.annotation), checked and
+        rendered like panel queries."""
+        out = [dict(a) for a in ANNOTATIONS["list"]] + alert_annotations(self.settings, self.board.uid)
+        for mark in getattr(self.board, "marks", ()):
+            self.check(mark.query, f"annotation {mark.name}", "A")
+            # the query in `target` (the form Grafana's Prometheus datasource migrates annotations to);
+            # titleFormat/textFormat stay beside it, where that datasource reads them
+            out.append({"datasource": dict(DATASOURCE), "enable": True, "iconColor": mark.color, "name": mark.name,
+                        "target": {"expr": mark.query.render(self.ctx), "interval": "60s", "refId": "Anno"},
+                        "titleFormat": mark.title, "textFormat": mark.text})
+        return {"list": out}
+
     def model(self) -> dict:
         b = self.board
         if not (b.title or "").strip():
@@ -234,8 +247,7 @@ class _Compiler:
             raise self.fail(f"uid {b.uid!r} must be 1 to 40 characters of [A-Za-z0-9_-]", field="uid")
         panels = self.layout(b.panels)
         return imported.apply({
-            "annotations": {"list": ANNOTATIONS["list"] + alert_annotations(self.settings, b.uid)},
-            "description": b.description or "", "editable": True,
+            "annotations": self.annotations(), "description": b.description or "", "editable": True,
             "fiscalYearStartMonth": 0, "graphTooltip": b.graphTooltip, "links": list(b.links), "panels": panels,
             "refresh": b.refresh or "", "schemaVersion": self.settings.schema_version, "tags": list(b.tags),
             "templating": self.templating(), "time": {"from": b.time.start, "to": b.time.end},

@@ -158,22 +158,27 @@ def _matchers(vs):
     return {(m.name, OPS[str(m.op)]): m.value for m in vs.matchers.matchers}
 
 
-def _priced_terms(expr):
-    """{(model, kind): coefficient} from every `counter(tokens{model=..., kind=...}) * number` term."""
-    found, out = [], {}
-    pp.walk(parse(expr), lambda n: found.append(n))
-    for node in found:
-        if isinstance(node, pp.BinaryExpr) and str(node.op) == "*" and isinstance(node.rhs, pp.NumberLiteral):
-            if not isinstance(node.lhs, pp.Call):
-                continue
-            sel = node.lhs.args[0].vector_selector if isinstance(node.lhs.args[0], pp.MatrixSelector) \
-                else node.lhs.args[0]
-            m = {name: value for (name, op), value in _matchers(sel).items()
-                 if name in ("model", "kind") and value not in (".*", "$model")}
-            for kind in m["kind"].split("|"):
-                assert (m["model"], kind) not in out, f"{m['model']} {kind} priced twice"
-                out[(m["model"], kind)] = node.rhs.val
+def _price_rows(expr):
+    """{(model, kind): price} from the price table in the query: constant series
+    `label_replace(label_replace(vector(price), "model", M, "", ""), "kind", K, "", "")`."""
+    out = {}
+    for node in _walk(expr):
+        if not (isinstance(node, pp.Call) and node.func.name == "label_replace" and node.args[1].val == "kind"):
+            continue
+        inner = node.args[0]
+        if not (isinstance(inner, pp.Call) and inner.func.name == "label_replace" and inner.args[1].val == "model"
+                and isinstance(inner.args[0], pp.Call) and inner.args[0].func.name == "vector"):
+            continue
+        key, price = (inner.args[2].val, node.args[2].val), inner.args[0].args[0].val
+        assert out.get(key, price) == price, f"{key} priced twice, differently"
+        out[key] = price
     return out
+
+
+def _priced_terms(expr):
+    """The price table, and that the token series are multiplied by it on (model, kind)."""
+    assert "* on (model, kind) group_left () (" in expr
+    return _price_rows(expr)
 
 
 def _expected(prices):
@@ -221,7 +226,7 @@ def test_every_spend_query_prices_each_model_and_kind_as_the_file(tmp_path, pric
 def test_priced_terms_keep_the_model_variable_and_unpriced_tokens_exclude_exactly_the_priced(settings):
     panels = {p["title"]: p for p in iter_panels(_cost_model(settings))}
     spend = panels["Spend by provider / model (selected range)"]["targets"][0]["expr"]
-    assert spend.count('model=~"$model"') == spend.count("brightstaff_llm_tokens_total") > 10
+    assert spend.count('model=~"$model"') == spend.count("brightstaff_llm_tokens_total") >= 6
     unpriced = panels["Tokens without a price"]["targets"][0]["expr"]
     sels = [vs for vs in (n for n in _walk(unpriced) if isinstance(n, pp.VectorSelector))]
     regex = next(v for vs in sels for (name, op), v in _matchers(vs).items() if name == "model" and op == "!~")
@@ -260,13 +265,14 @@ def test_spend_numbers_on_prometheus(tmp_path, settings):
                           f'provider="{provider}", model="{model}", kind="{kind}"}}',
                 "values": f"0+{per_minute}x60"}
 
-    # gpt-4o over the hour: 60k prompt x 2.50 + 30k completion x 10 + 120k cache_read x 1.25 (per 1M)
+    # gpt-4o over the hour: 180k prompt, of which 120k cached (OpenAI convention: prompt includes cache_read):
+    # 60k uncached x 2.50 + 30k completion x 10 + 120k cache_read x 1.25 (per 1M)
     # = 0.15 + 0.30 + 0.15 = 0.60 USD; claude: 6k cache_write x 3.75 = 0.0225 USD; llama: no price
     test = {
         "rule_files": [], "evaluation_interval": "1m",
         "tests": [{
             "interval": "1m",
-            "input_series": [series("gpt-4o", "openai", "prompt", 1000), series("gpt-4o", "openai", "completion", 500),
+            "input_series": [series("gpt-4o", "openai", "prompt", 3000), series("gpt-4o", "openai", "completion", 500),
                              series("gpt-4o", "openai", "cache_read", 2000),
                              series("claude-sonnet-4-5", "anthropic", "cache_write", 100),
                              series("llama-3-70b", "local", "prompt", 5000)],
@@ -296,5 +302,6 @@ def test_spend_numbers_on_prometheus(tmp_path, settings):
 def test_cost_module_builds_queries_without_a_dashboard():
     prices = load_prices("")
     text = str(cost.spend(prices, ("model",)))
-    assert text.startswith("sum by (model) ((increase(brightstaff_llm_tokens_total{model=\"gpt-4o\"")
+    assert text.startswith("sum by (model) ((increase(brightstaff_llm_tokens_total[$__range]) or label_replace(")
+    assert '* on (model, kind) group_left () (label_replace(label_replace(vector(2.5), "model", "gpt-4o"' in text
     assert str(cost.spend_rate(prices, ())).endswith(" * 3600) / 1000000")
