@@ -74,11 +74,13 @@ def spend(prices: PriceList, by=MODEL, s=None) -> q.Expr:
     return q.sum_(q.or_all(price_terms(prices, q.grown, s)), by) / PER_MILLION
 
 
-def unpriced_tokens(prices: PriceList, by=MODEL + ("kind",), counter: Callable = q.rate) -> q.Expr:
-    """Tokens no price applies to: models missing from the file, and token kinds it cannot price."""
-    priced = "|".join(q.regex_escape(name) for name in prices.names)
-    return q.sum_(q.or_all([counter(_tokens(model=q.nre(priced))),
-                            counter(_tokens(kind=q.nre("|".join(TOKEN_KINDS))))]), by)
+def unpriced_tokens(prices: PriceList, s, by=MODEL + ("kind",), counter: Callable = q.rate) -> q.Expr:
+    """Tokens no price applies to: models missing from the file, and token kinds it cannot price;
+    each token once (the cache reads inside an OpenAI-convention `prompt` taken out again)."""
+    unpriced = q.nre("|".join(q.regex_escape(name) for name in prices.names))
+    return q.sum_(q.or_all([counter(_tokens(model=unpriced)),
+                            counter(_tokens(kind=q.nre("|".join(TOKEN_KINDS)))),
+                            tk.cached_in_prompt(s, counter, model=unpriced) * -1]), by)
 
 
 # --- panels of the Plano - LLM Cost dashboard --------------------------------------------------
@@ -121,7 +123,7 @@ def spend_rate_now(s, prices: PriceList, w=6):
 def unpriced_total(s, prices: PriceList, w=6):
     return kit.stat(
         "Tokens without a price (selected range)",
-        kit.target(unpriced_tokens(prices, (), q.grown).or_(q.Vector(0)), "tokens",
+        kit.target(unpriced_tokens(prices, s, (), q.grown).or_(q.Vector(0)), "tokens",
                    instant=True),
         unit="suffix: tok", w=w, h=5, graph=False, decimals=0, thresholds=((None, kit.GREEN), (1, kit.ORANGE)),
         desc="Tokens over the selected range that no price applies to, so missing from the spend. Orange "
@@ -169,7 +171,7 @@ def spend_rate_by_kind(s, prices: PriceList, w=16):
 def unpriced_rate(s, prices: PriceList, w=12):
     return kit.timeseries(
         "Tokens without a price",
-        kit.target(unpriced_tokens(prices), "{{provider}}/{{model}} {{kind}}"), unit="suffix: tok/s", w=w, h=9,
+        kit.target(unpriced_tokens(prices, s), "{{provider}}/{{model}} {{kind}}"), unit="suffix: tok/s", w=w, h=9,
         desc="Tokens per second of models the price file does not list (or of token kinds it cannot price): "
              "they are not in any spend panel. Should be empty; add a line per model to the price file.")
 

@@ -278,10 +278,16 @@ def model_selection(s, w=12):
              "the router's pick (session stickiness may keep another model).")
 
 
+def routing_decisions(by=()) -> tuple[q.Expr, q.Expr, q.Expr]:
+    """(fell back, real decisions, router failed) per second: real = selected_model not none, where
+    none is the normal no-routing-preferences case and unknown a failed router call."""
+    return (q.sum_rate(DECISIONS, by, fallback="true", selected_model=q.nre("none|unknown")),
+            q.sum_rate(DECISIONS, by, selected_model=REAL_DECISION),
+            q.sum_rate(DECISIONS, by, selected_model="unknown"))
+
+
 def fallback_ratio(s, w=12):
-    real = q.sum_rate(DECISIONS, selected_model=REAL_DECISION)
-    fallback = q.sum_rate(DECISIONS, fallback="true", selected_model=q.nre("none|unknown"))
-    failed = q.sum_rate(DECISIONS, selected_model="unknown")
+    fallback, real, failed = routing_decisions()
     return kit.timeseries(
         "Fallback and router-error ratio (routing decisions)",
         kit.target(q.ratio(fallback, real), "fallback"), kit.target(q.ratio(failed, real), "router error (unknown)"),

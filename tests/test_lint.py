@@ -341,7 +341,10 @@ def test_router_route():
         't-board: "Broken": [router-route] A: sum by (route): brightstaff only ever emits route="llm", so '
         "splitting by route shows one series; drop route (tell /routing/* traffic apart with "
         "brightstaff_routing_service_requests_total or brightstaff_http_requests_total{handler})")
-    assert one(f"sum({decisions(AGENT_ROUTE)})") == (
+    # the catalog knows route="agent" is never emitted (unknown-value); router-route says why and what to use
+    agent = findings(board(panel(f"sum({decisions(AGENT_ROUTE)})")))
+    assert [line.split("]")[0].rsplit("[", 1)[1] for line in agent] == ["unknown-value", "router-route"], agent
+    assert agent[1] == (
         't-board: "Broken": [router-route] A: route="agent": brightstaff only ever emits route="llm", so this never '
         "matches")
 

@@ -41,6 +41,11 @@ EXTRA_SCENARIOS = {s.name: s for s in (
                    rate=10),)),
     sim.Scenario("session-cache-errors", "the session cache backend fails", (
         sim.Effect("brightstaff_session_cache_events_total", {"outcome": ("error", "store_error")}, rate=20),)),
+    sim.Scenario("fallback", "the router's preferred models fail: real decisions fall back", (
+        sim.Effect("brightstaff_router_decisions_total", {"fallback": "true", "selected_model": "gpt-4o-mini"},
+                   rate=40),)),
+    sim.Scenario("spend-all", "every model's tokens grow tenfold: the gateway's total spend runs away", (
+        sim.Effect("brightstaff_llm_tokens_total", {}, rate=10),)),
     sim.Scenario("usage-missing", "openai responses stop carrying token usage", (
         sim.Effect("brightstaff_llm_tokens_usage_missing_total", {"provider": "openai"}, rate=100),)),
 )}
@@ -175,7 +180,8 @@ class Oracle:
 
     def ratio(self, name: str, by: tuple[str, ...], part: Callable[[dict], bool],
               whole: Callable[[dict], bool] = lambda lab: True, minutes: int = 5) -> dict:
-        num = self.sum(name, by, lambda lab: whole(lab) and part(lab), minutes)
+        num = self.sum(name, by, part, minutes)  # two selections: a broken stream's failure is counted on
+        # its stream series, which the whole leaves out in favour of its twin
         den = self.sum(name, by, whole, minutes)
         return {k: num.get(k, 0.0) / v for k, v in den.items() if v}
 
@@ -215,8 +221,28 @@ HTTP = "brightstaff_http_requests_total"
 PROVIDER, MODEL = ("provider",), ("provider", "model")
 
 
+FAILED_STATUS = ("4xx", "5xx", "error")
+
+
+def _counted(lab: dict) -> bool:
+    """A request once: brightstaff counts a broken stream twice (error_class=stream, then none)."""
+    return lab["error_class"] != "stream"
+
+
 def _failed(lab: dict) -> bool:
-    return lab["status_class"] in ("4xx", "5xx", "error") or lab["error_class"] != "none"
+    """Failed, each request once: a failed status (its stream copy left out), or an error class on a
+    status that is not failed (the broken stream's own count)."""
+    if lab["status_class"] in FAILED_STATUS:
+        return lab["error_class"] != "stream"
+    return lab["error_class"] != "none"
+
+
+def _real_decision(lab: dict) -> bool:
+    return lab["selected_model"] != "none"  # none: no routing preferences, nothing was decided
+
+
+def _fell_back(lab: dict) -> bool:
+    return lab["fallback"] == "true" and lab["selected_model"] not in ("none", "unknown")
 
 
 def _slo(key: str, metric: str) -> Callable:
@@ -240,12 +266,17 @@ def _slo(key: str, metric: str) -> Callable:
 
 
 def _spend(o: Oracle, s, by=MODEL) -> dict:
+    """Each token billed once: for OpenAI-convention providers `prompt` already holds the cache reads."""
     out: dict[tuple, float] = {}
     for m in load_prices(s.prices_file).models:
         for kind, price in m.per_kind().items():
             for k, r in o.sum("brightstaff_llm_tokens_total", by,
                               lambda lab, m=m, kind=kind: lab["model"] == m.model and lab["kind"] == kind).items():
                 out[k] = out.get(k, 0.0) + r * price * 3600 / 1_000_000
+        for k, r in o.sum("brightstaff_llm_tokens_total", by,
+                          lambda lab, m=m: lab["model"] == m.model and lab["kind"] == "cache_read"
+                          and lab["provider"] not in s.prompt_excludes_cache).items():
+            out[k] = out.get(k, 0.0) - r * m.input_price_per_1m * 3600 / 1_000_000
     return out
 
 
@@ -254,8 +285,8 @@ def _llm_spend(o: Oracle, s, by=MODEL) -> dict:
 
 
 EXPECT = (
-    Expect("PlanoUpstreamErrorRatioHigh", "outage", PROVIDER, lambda o, s: o.ratio(UPR, PROVIDER, _failed),
-           lambda s: s.alert_upstream_error_ratio, lambda o, s: o.sum(UPR, PROVIDER)),
+    Expect("PlanoUpstreamErrorRatioHigh", "outage", PROVIDER, lambda o, s: o.ratio(UPR, PROVIDER, _failed, _counted),
+           lambda s: s.alert_upstream_error_ratio, lambda o, s: o.sum(UPR, PROVIDER, _counted)),
     Expect("PlanoUpstreamLatencySLOBurn", "outage", PROVIDER,
            _slo("latency", "brightstaff_llm_upstream_duration_seconds"),
            lambda s: 0, lambda o, s: o.sum(UPR, PROVIDER)),
@@ -274,10 +305,10 @@ EXPECT = (
     Expect("PlanoRateLimitingActive", "ratelimit", (),
            lambda o, s: {(): sum(v for name in s.ratelimit_metrics for v in o.sum(name).values())},
            lambda s: s.alert_ratelimited_rate),
-    Expect("PlanoRoutingFallbackRatioHigh", "outage", ("route",),
-           lambda o, s: o.ratio("brightstaff_router_decisions_total", ("route",),
-                                lambda lab: lab["fallback"] == "true"),
-           lambda s: s.alert_fallback_ratio, lambda o, s: o.sum("brightstaff_router_decisions_total", ("route",))),
+    Expect("PlanoRoutingFallbackRatioHigh", "fallback", (),
+           lambda o, s: o.ratio("brightstaff_router_decisions_total", (), _fell_back, _real_decision),
+           lambda s: s.alert_fallback_ratio,
+           lambda o, s: o.sum("brightstaff_router_decisions_total", (), _real_decision)),
     Expect("PlanoRoutingServiceErrors", "routing-errors", (),
            lambda o, s: o.ratio("brightstaff_routing_service_requests_total", (),
                                 lambda lab: lab["outcome"] in ("no_candidates", "policy_error")),
@@ -288,11 +319,11 @@ EXPECT = (
                                 lambda lab: lab["outcome"] in ("error", "store_error")),
            lambda s: s.alert_session_cache_error_ratio, lambda o, s: o.sum("brightstaff_session_cache_events_total")),
     Expect("PlanoTokenUsageMissing", "usage-missing", MODEL,
-           lambda o, s: {k: v / o.sum(UPR, MODEL)[k]
+           lambda o, s: {k: v / o.sum(UPR, MODEL, _counted)[k]
                          for k, v in o.sum("brightstaff_llm_tokens_usage_missing_total", MODEL).items()},
-           lambda s: s.alert_usage_missing_ratio, lambda o, s: o.sum(UPR, MODEL)),
+           lambda s: s.alert_usage_missing_ratio, lambda o, s: o.sum(UPR, MODEL, _counted)),
     Expect("PlanoSpendRateHigh", "cost", MODEL, _spend, lambda s: s.alert_spend_usd_per_hour_model),
-    Expect("PlanoSpendRateTotalHigh", "cost", (), lambda o, s: {(): sum(_spend(o, s).values())},
+    Expect("PlanoSpendRateTotalHigh", "spend-all", (), lambda o, s: {(): sum(_spend(o, s).values())},
            lambda s: s.alert_spend_usd_per_hour_total),
     Expect("LLMSpendRateHigh", "cost", MODEL, _llm_spend, lambda s: s.alert_llm_spend_usd_per_hour_model),
     Expect("LLMSpendRateTotalHigh", "cost", (), lambda o, s: {(): sum(_llm_spend(o, s).values())},

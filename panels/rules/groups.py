@@ -76,7 +76,7 @@ class _Rules:
     def upstream(self) -> Group:
         s, by = self.s, ("provider",)
         errors, requests = self.ratio(
-            "plano:upstream_error_ratio", q.sum_(p.upstream_errors_expr(), by), q.sum_rate(p.UPSTREAM, by), by,
+            "plano:upstream_error_ratio", p.upstream_errors_expr(by), p.upstream_total_expr(by), by,
             "share of upstream requests that failed (4xx/5xx answers, no answer, or an error class)",
             "upstream_requests")
         rules = [errors, requests,
@@ -92,7 +92,8 @@ class _Rules:
         for key, metric, what, panel in (
                 ("latency", p.UPSTREAM_DURATION, "upstream latency",
                  "Upstream latency p50 / p95 / p99 by provider / model"),
-                ("ttft", p.TTFT, "time to first token", "Time to first token p50 / p95 / p99 (streaming)")):
+                ("ttft", p.TTFT, "time to first byte",
+                 "Time to first byte p50 / p95 / p99 (every response with a body)")):
             recs, alert = self.slo(key, metric, what, panel, requests)
             rules += [*recs, alert]
         return Group("plano-upstream", s.rules_interval, rules)
@@ -177,10 +178,11 @@ class _Rules:
     # --- routing and the session cache -------------------------------------------------------------
     def routing(self) -> Group:
         s = self.s
-        by = ("route",)
+        by = ()  # brightstaff only ever emits route="llm"
+        fell_back, real, _ = p.routing_decisions(by)
         fallback, decisions = self.ratio(
-            "plano:router_fallback_ratio", q.sum_rate(p.DECISIONS, by, fallback="true"),
-            q.sum_rate(p.DECISIONS, by), by, "share of routing decisions that fell back", "router_decisions")
+            "plano:router_fallback_ratio", fell_back, real, by,
+            "share of real routing decisions (selected_model not none) that fell back", "router_decisions")
         failed = q.one_of("no_candidates", "policy_error")
         routing, routing_requests = self.ratio(
             "plano:routing_service_error_ratio", q.sum_rate(p.ROUTING_SERVICE, outcome=failed),
@@ -193,10 +195,12 @@ class _Rules:
             fallback, decisions, routing, routing_requests, cache, cache_events,
             self.ratio_alert(
                 "PlanoRoutingFallbackRatioHigh", fallback, decisions, s.alert_fallback_ratio, "alert_fallback_ratio",
-                "warning", f"Route {label('route')} falls back in {PCT} of decisions",
-                f"{PCT} of routing decisions on route {label('route')} over the last {self.w} used the fallback "
-                f"(threshold {_pct(s.alert_fallback_ratio)}): the preferred models are failing or unavailable.",
-                "plano-routing", "Fallback ratio by route", "the router keeps falling back"),
+                "warning", f"The router falls back in {PCT} of decisions",
+                f"{PCT} of real routing decisions over the last {self.w} used the fallback (threshold "
+                f"{_pct(s.alert_fallback_ratio)}): the preferred models are failing or unavailable. Decisions "
+                f"without routing preferences (selected_model=none) are not counted.",
+                "plano-routing", "Fallback and router-error ratio (routing decisions)",
+                "the router keeps falling back"),
             self.ratio_alert(
                 "PlanoRoutingServiceErrors", routing, routing_requests, s.alert_routing_error_ratio,
                 "alert_routing_error_ratio", "warning", f"/routing/* cannot serve {PCT} of requests",
@@ -215,11 +219,11 @@ class _Rules:
     def cost(self) -> Group:
         s = self.s
         by = ("provider", "model")
-        usd_per_hour = cost.spend_rate(load_prices(s.prices_file), by)
+        usd_per_hour = cost.spend_rate(load_prices(s.prices_file), by, s)
         spend = Record(f"plano:spend_usd_per_hour:{_rate_name(self.w)}", self.rate(usd_per_hour), by,
                        "USD per hour from brightstaff's tokens x the price file", usd_per_hour)
         missing, requests = self.ratio(
-            "plano:usage_missing_ratio", q.sum_rate(p.USAGE_MISSING, by), q.sum_rate(p.UPSTREAM, by), by,
+            "plano:usage_missing_ratio", q.sum_rate(p.USAGE_MISSING, by), p.upstream_total_expr(by), by,
             "share of upstream responses without token usage", "upstream_requests_by_model")
         total = q.sum_(spend.sel())
         return Group("plano-cost", s.rules_interval, [
