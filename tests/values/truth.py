@@ -1,0 +1,297 @@
+"""The language a case's truth is written in: what happened in the simulated world, grouped
+by the panel's labels, over the window the panel looks at.
+
+A measure is called with a `Frame` (the ledger, the evaluation time, the rate and range
+windows, the labels the panel groups by) and returns {key: value}, the key being the
+values of the frame's `by` labels. Measures combine with `+ - * /` (numbers or measures)
+and `ratio()`. A measure knows its tolerance kind: "count" (counts, rates, money),
+"ratio", or "quantile" (with the histogram's buckets).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+import attrs
+
+from values.ledger import Ledger
+
+Key = tuple[str, ...]
+Where = Callable[[dict], bool] | None
+
+
+@attrs.frozen
+class Span:
+    """The samples a range function reads: from the one at t0 to the one at t1, standing for
+    `seconds` (Prometheus scales what it sees to the window it was asked for)."""
+
+    t0: int
+    t1: int
+    seconds: float
+
+    def per_window(self, growth: float) -> float:
+        return growth * self.seconds / (self.t1 - self.t0) if self.t1 > self.t0 else 0.0
+
+
+@attrs.frozen
+class Frame:
+    ledger: Ledger
+    at: int
+    rate: Span
+    range: Span
+    by: tuple[str, ...]
+    catalog: object = None
+
+    def key(self, labels: dict) -> Key:
+        return tuple(labels.get(b, "") for b in self.by)
+
+
+def where(**match) -> Callable[[dict], bool]:
+    """A label predicate: where(provider="openai", status_class=("4xx", "5xx"), kind=not_("prompt"))."""
+    def test(labels: dict) -> bool:
+        for k, want in match.items():
+            have = labels.get(k, "")
+            if isinstance(want, Not):
+                if have in want.values:
+                    return False
+            elif have not in ((want,) if isinstance(want, str) else want):
+                return False
+        return True
+    return test
+
+
+@attrs.frozen
+class Not:
+    values: tuple[str, ...]
+
+
+def not_(*values: str) -> Not:
+    return Not(values)
+
+
+def both(*tests: Callable[[dict], bool]) -> Callable[[dict], bool]:
+    return lambda labels: all(t(labels) for t in tests if t is not None)
+
+
+def either(*tests: Callable[[dict], bool]) -> Callable[[dict], bool]:
+    return lambda labels: any(t(labels) for t in tests)
+
+
+class Measure:
+    kind = "count"
+    buckets: tuple[float, ...] = ()
+
+    def __call__(self, f: Frame) -> dict[Key, float]:
+        raise NotImplementedError
+
+    def __add__(self, other):
+        return Combine("+", self, _m(other))
+
+    def __sub__(self, other):
+        return Combine("-", self, _m(other))
+
+    def __mul__(self, other):
+        return Combine("*", self, _m(other))
+
+    def __truediv__(self, other):
+        return Combine("/", self, _m(other))
+
+
+def _m(x) -> Measure:
+    return x if isinstance(x, Measure) else Const(float(x))
+
+
+@attrs.frozen
+class Const(Measure):
+    value: float
+
+    def __call__(self, f):
+        return {(): self.value}
+
+
+@attrs.frozen
+class Combine(Measure):
+    """Arithmetic: a number applies to every key; two measures add over the union of keys
+    (absent = 0) and multiply/divide over their common keys."""
+
+    op: str
+    a: Measure
+    b: Measure
+
+    @property
+    def kind(self):
+        return self.a.kind
+
+    def __call__(self, f):
+        x, y = self.a(f), self.b(f)
+        fn = {"+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
+              "/": lambda p, q: p / q if q else math.nan}[self.op]
+        if isinstance(self.b, Const):
+            return {k: fn(v, y[()]) for k, v in x.items()}
+        if self.op in "+-":
+            return {k: fn(x.get(k, 0.0), y.get(k, 0.0)) for k in x.keys() | y.keys()}
+        return {k: fn(x[k], y[k]) for k in x.keys() & y.keys()}
+
+
+def _grouped(f: Frame, pairs: Iterable[tuple[dict, float]]) -> dict[Key, float]:
+    out: dict[Key, float] = {}
+    for labels, v in pairs:
+        k = f.key(labels)
+        out[k] = out.get(k, 0.0) + v
+    return out
+
+
+@attrs.frozen
+class Growth(Measure):
+    """A counter's growth over the rate window per second (`per_second`) or over the range."""
+
+    series: str
+    where: Where = None
+    per_second: bool = True
+
+    def __call__(self, f):
+        span = f.rate if self.per_second else f.range
+        out = _grouped(f, ((s.labels, span.per_window(s.growth(span.t0, span.t1)))
+                           for s in f.ledger.series(self.series, self.where)))
+        return {k: v / span.seconds for k, v in out.items()} if self.per_second else out
+
+
+def rate(series: str, where: Where = None) -> Growth:
+    """Events per second over the panel's rate window ($__rate_interval)."""
+    return Growth(series, where, True)
+
+
+def count(series: str, where: Where = None) -> Growth:
+    """Events over the panel's range ($__range)."""
+    return Growth(series, where, False)
+
+
+@attrs.frozen
+class Level(Measure):
+    """A gauge's value at the evaluation time, added up (or the smallest/largest) per key."""
+
+    series: str
+    where: Where = None
+    agg: str = "sum"
+
+    def __call__(self, f):
+        out: dict[Key, list[float]] = {}
+        for s in f.ledger.series(self.series, self.where):
+            v = s.at(f.at)
+            if v is not None:
+                out.setdefault(f.key(s.labels), []).append(v)
+        pick = {"sum": sum, "min": min, "max": max}[self.agg]
+        return {k: pick(vs) for k, vs in out.items()}
+
+
+def level(series: str, where: Where = None, agg: str = "sum") -> Level:
+    return Level(series, where, agg)
+
+
+@attrs.frozen
+class Ratio(Measure):
+    """part / whole for every key whose whole is not zero (absent part = 0)."""
+
+    part: Measure
+    whole: Measure
+    kind = "ratio"
+
+    def __call__(self, f):
+        p, w = self.part(f), self.whole(f)
+        return {k: p.get(k, 0.0) / v for k, v in w.items() if v}
+
+
+def ratio(part: Measure, whole: Measure) -> Ratio:
+    return Ratio(part, whole)
+
+
+@attrs.frozen
+class Mean(Measure):
+    """A histogram's average observation over the window (sum growth / count growth)."""
+
+    family: str
+    where: Where = None
+    per_second: bool = True
+
+    def __call__(self, f):
+        s = Growth(self.family + "_sum", self.where, self.per_second)(f)
+        c = Growth(self.family + "_count", self.where, self.per_second)(f)
+        return {k: s.get(k, 0.0) / v for k, v in c.items() if v}
+
+
+def mean(family: str, where: Where = None, over_range: bool = False) -> Mean:
+    return Mean(family, where, not over_range)
+
+
+@attrs.frozen
+class Quantile(Measure):
+    """The q-quantile of a histogram's observations in the rate window. The ledger knows the
+    exact count below each bucket bound, so the bucket holding the true quantile is exact;
+    inside it the value is interpolated linearly (as histogram_quantile does)."""
+
+    family: str
+    q: float
+    where: Where = None
+    buckets: tuple[float, ...] = ()
+    kind = "quantile"
+
+    def __call__(self, f):
+        cum: dict[Key, dict[float, float]] = {}
+        for s in f.ledger.series(self.family + "_bucket", self.where):
+            le = math.inf if s.labels["le"] == "+Inf" else float(s.labels["le"])
+            per = cum.setdefault(f.key(s.labels), {})
+            per[le] = per.get(le, 0.0) + s.growth(f.rate.t0, f.rate.t1)
+        return {k: v for k, v in ((k, _quantile(self.q, per)) for k, per in cum.items()) if not math.isnan(v)}
+
+
+def _quantile(q: float, cum: dict[float, float]) -> float:
+    bounds = sorted(cum)
+    total = cum[bounds[-1]]
+    if total <= 0:
+        return math.nan
+    rank, lo, below = q * total, 0.0, 0.0
+    for b in bounds:
+        if cum[b] >= rank:
+            if math.isinf(b):
+                return lo  # beyond the top finite bucket: its bound, as histogram_quantile says
+            return lo + (b - lo) * (rank - below) / (cum[b] - below) if cum[b] > below else b
+        lo, below = b, cum[b]
+    return lo
+
+
+def quantile(family: str, q: float, buckets: Iterable[float], where: Where = None) -> Quantile:
+    return Quantile(family, q, where, tuple(buckets))
+
+
+@attrs.frozen
+class GroupBy(Measure):
+    """`inner` computed with its own grouping `by`, then added up to the frame's labels (which
+    must be a subset): e.g. USD priced per model, shown per provider."""
+
+    inner: Measure
+    by: tuple[str, ...]
+
+    @property
+    def kind(self):
+        return self.inner.kind
+
+    def __call__(self, f):
+        vals = self.inner(attrs.evolve(f, by=self.by))
+        out: dict[Key, float] = {}
+        for k, v in vals.items():
+            labels = dict(zip(self.by, k, strict=True))
+            key = f.key(labels)
+            out[key] = out.get(key, 0.0) + v
+        return out
+
+
+@attrs.frozen
+class Fn(Measure):
+    """A truth too particular for the combinators: fn(frame) -> {key: value}."""
+
+    fn: Callable
+    kind: str = "count"
+
+    def __call__(self, f):
+        return self.fn(f)
