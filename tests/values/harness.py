@@ -10,6 +10,7 @@ mutation test can run rewrites of it the same way.
 from __future__ import annotations
 
 import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -204,12 +205,14 @@ class Checked:
 
 
 _CHECKED: dict[int, dict[str, list[Checked]]] = {}
+TIMINGS: dict[int, float] = {}  # world id -> seconds the checks took
 
 
 def check_all(world: World, cases: Iterable[Case], workers: int = 4) -> dict[str, list[Checked]]:
     """case id -> its points, checked (computed once per world)."""
     key = id(world)
     if key not in _CHECKED:
+        t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             observations = observe(world, cases, pool)
         out: dict[str, list[Checked]] = {}
@@ -217,4 +220,5 @@ def check_all(world: World, cases: Iterable[Case], workers: int = 4) -> dict[str
             want = expected(world, o)
             out.setdefault(o.case.id, []).append(Checked(o, want, tuple(o.problems(want))))
         _CHECKED[key] = out
+        TIMINGS[key] = time.monotonic() - t0
     return _CHECKED[key]
