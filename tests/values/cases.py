@@ -10,6 +10,8 @@ A case marked `xfail` names what the shipped panel still gets wrong.
 
 from __future__ import annotations
 
+import attrs
+
 from panels.prices import load_prices
 from panels.settings import Settings
 from values.harness import Case
@@ -70,13 +72,12 @@ CACHE_EXCLUDED_FROM_PROMPT = ("anthropic",)  # every other provider counts cache
 USD_PER_1M = {m.model: m.per_kind() for m in load_prices().models}
 
 
-def _usd(per_second: bool) -> Measure:
+def _usd(per_second: bool, only=None) -> Measure:
     """USD of brightstaff's tokens, priced per (model, kind) with the price file; uncached
     prompt = prompt − cache_read where the provider counts cached tokens in prompt."""
     def fn(f):
-        tokens = (rate if per_second else count)(TOKENS, both(where(**BS)))
-        by = ("provider", "model", "kind")
-        per = tokens(_with_by(f, by))
+        tokens = (rate if per_second else count)(TOKENS, both(where(**BS), only))
+        per = tokens(attrs.evolve(f, by=("provider", "model", "kind")))
         out: dict = {}
         for (provider, model, kind), n in per.items():
             price = USD_PER_1M.get(model)
@@ -90,14 +91,9 @@ def _usd(per_second: bool) -> Measure:
     return Fn(fn)
 
 
-def _with_by(f, by):
-    import attrs
-
-    return attrs.evolve(f, by=by)
-
-
 USD = _usd(per_second=False)
 USD_PER_HOUR = _usd(per_second=True) * 3600
+ANTHROPIC_USD = _usd(per_second=False, only=where(provider="anthropic"))
 UNPRICED = where(model=not_(*USD_PER_1M))
 
 
@@ -148,6 +144,11 @@ CASES: list[Case] = [
         ("provider", "status_class", "error_class")),
     *on("plano-llm-upstream", "Upstream error ratio by provider", ratio(rate(UP, FAILED), rate(UP)), ("provider",),
         xfail=OR_DROPS),
+    *on("plano-llm-upstream", "Upstream request rate by provider / model", rate(UP, where(provider="anthropic")),
+        ("provider", "model"), variables=(("provider", "anthropic"),)),
+    *on("plano-llm-upstream", "Upstream errors by provider / status / error class",
+        rate(UP, both(FAILED, where(provider="anthropic"))), ("provider", "status_class", "error_class"),
+        variables=(("provider", "anthropic"),)),
     *on(BRIGHTSTAFF, "LLM upstream p95 by provider / model", quantile(UP_DUR, 0.95, S_BUCKETS_LLM),
         ("provider", "model")),
     *quantiles("plano-llm-upstream", "Upstream latency p50 / p95 / p99 by provider / model", UP_DUR, S_BUCKETS_LLM,
@@ -199,6 +200,8 @@ CASES: list[Case] = [
     *on("plano-llm-cost", "Spend by provider / model (selected range)", USD, ("provider", "model"),
         xfail=OPENAI_CACHE_TWICE),
     *on("plano-llm-cost", "Spend by provider (selected range)", USD, ("provider",), xfail=OPENAI_CACHE_TWICE),
+    *on("plano-llm-cost", "Spend by provider / model (selected range)", ANTHROPIC_USD, ("provider", "model"),
+        variables=(("provider", "anthropic"),)),
     *on("plano-llm-cost", "Prompt vs completion spend (selected range)", USD, ("kind",), xfail=OPENAI_CACHE_TWICE),
     *on("plano-llm-cost", "Spend rate by token kind (USD/hour)", USD_PER_HOUR, ("kind",), xfail=OPENAI_CACHE_TWICE),
     *on("plano-llm-cost", "Tokens without a price (selected range)", count(TOKENS, UNPRICED)),

@@ -49,7 +49,8 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.uid}: {self.panel} [{self.ref}]"
+        chosen = "".join(f" ${k}={v}" for k, v in self.variables)
+        return f"{self.uid}: {self.panel} [{self.ref}]{chosen}"
 
     @property
     def kind(self) -> str:
@@ -146,11 +147,14 @@ def run_query(prom: Prometheus, query: str, how: How) -> tuple[list, str]:
     return (body.get("data") or {}).get("result") or [], ""
 
 
+POINTS = ("outage", "ratelimit", "pii", "cost_end", "end")
+RANGE_POINTS = ("pii", "cost_end", "end")  # a range ending earlier would reach back before the data
+
+
 def default_points(world: World, case: Case) -> tuple[str, ...]:
-    """Where a case is evaluated unless it says: mid-outage (not for range panels, whose range
-    would reach before the data), inside the cost spike, and the end."""
+    """Where a case is evaluated unless it says: in each scenario and at the end."""
     ranged = case.mode == "last" or _uses_range(world, case)
-    return case.points or (("cost_end", "end") if ranged else ("outage", "cost_end", "end"))
+    return case.points or (RANGE_POINTS if ranged else POINTS)
 
 
 def _uses_range(world: World, case: Case) -> bool:
