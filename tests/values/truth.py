@@ -41,7 +41,7 @@ class Frame:
     rate: Span
     range: Span
     by: tuple[str, ...]
-    catalog: object = None
+    truth: object = None  # the simulator's ground truth (dashctl.simulate.Truth), when it has one
 
     def key(self, labels: dict) -> Key:
         return tuple(labels.get(b, "") for b in self.by)
@@ -295,3 +295,84 @@ class Fn(Measure):
 
     def __call__(self, f):
         return self.fn(f)
+
+
+# --- the simulator's ground truth (facts and raw observations, dashctl.simulate.truth) ------
+def _dims(f: Frame, rename: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    names = dict(rename)
+    return tuple(names.get(b, b) for b in f.by)
+
+
+def _keyed(grouped, by: tuple[str, ...]) -> dict[Key, float]:
+    if not by:
+        return {(): float(grouped)} if grouped else {}
+    return {tuple(str(x) for x in k): float(v) for k, v in grouped.items()}
+
+
+@attrs.frozen
+class Fact(Measure):
+    """Events of a fact of the simulator's truth: counted (or their values summed: tokens, USD),
+    per second over the rate window or in total over the range. `rename` maps a panel label to
+    the fact's dimension of another name (envoy_response_code_class -> code_class)."""
+
+    fact: str
+    match: tuple = ()
+    summed: bool = False
+    per_second: bool = True
+    rename: tuple[tuple[str, str], ...] = ()
+
+    def __call__(self, f):
+        span = f.rate if self.per_second else f.range
+        view = f.truth.span(span.t0, span.t1)
+        by = _dims(f, self.rename)
+        get = view.total if self.summed else view.count
+        out = {k: span.per_window(v) for k, v in _keyed(get(self.fact, by, **dict(self.match)), by).items()}
+        return {k: v / span.seconds for k, v in out.items()} if self.per_second else out
+
+
+def facts(fact: str, per_second: bool = True, summed: bool = False, rename: dict | None = None, **match) -> Fact:
+    return Fact(fact, tuple(match.items()), summed, per_second, tuple((rename or {}).items()))
+
+
+@attrs.frozen
+class TrueQuantile(Measure):
+    """The q-quantile of the raw observations of a truth sample family in the rate window,
+    per key (`scale` converts its unit to the panel's: 1000 for s -> ms)."""
+
+    fact: str
+    q: float
+    buckets: tuple[float, ...] = ()
+    match: tuple = ()
+    scale: float = 1.0
+    rename: tuple[tuple[str, str], ...] = ()
+    kind = "quantile"
+
+    def __call__(self, f):
+        from dashctl.simulate import SAMPLES
+        from dashctl.simulate import quantile as q_of
+
+        view = f.truth.span(f.rate.t0, f.rate.t1)
+        dims = SAMPLES[self.fact]
+        by = _dims(f, self.rename)
+        idx = [dims.index(b) for b in by]
+        match = dict(self.match)
+        grouped: dict[Key, list[float]] = {}
+        for step in view._samples:  # noqa: SLF001 - the View has no grouped form of samples
+            for (fam, key), xs in step.items():
+                if fam != self.fact or not all(_matches(key[dims.index(k)], w) for k, w in match.items()):
+                    continue
+                grouped.setdefault(tuple(str(key[i]) for i in idx), []).extend(xs)
+        return {k: q_of(xs, self.q) * self.scale for k, xs in grouped.items() if xs}
+
+
+def _matches(value, want) -> bool:
+    if callable(want):
+        return want(value)
+    if isinstance(want, (tuple, list, set, frozenset)):
+        return value in want
+    return value == want
+
+
+def true_quantile(fact: str, q: float, buckets: Iterable[float], scale: float = 1.0, rename: dict | None = None,
+                  **match) -> TrueQuantile:
+    return TrueQuantile(fact, q, tuple(buckets), tuple(match.items()), scale, tuple((rename or {}).items()))
