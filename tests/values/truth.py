@@ -278,12 +278,7 @@ class GroupBy(Measure):
 
     def __call__(self, f):
         vals = self.inner(attrs.evolve(f, by=self.by))
-        out: dict[Key, float] = {}
-        for k, v in vals.items():
-            labels = dict(zip(self.by, k, strict=True))
-            key = f.key(labels)
-            out[key] = out.get(key, 0.0) + v
-        return out
+        return _grouped(f, ((dict(zip(self.by, k, strict=True)), v) for k, v in vals.items()))
 
 
 @attrs.frozen
