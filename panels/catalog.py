@@ -53,9 +53,13 @@ class Metric:
     )
     values: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_values_map)
     buckets: tuple[float, ...] = attrs.field(default=(), converter=tuple)
+    # Values the code emits only under some configuration or from some callers (a router option,
+    # an Envoy tracer, auto-instrumentation, the REST API), or free-form labels' well-known
+    # spellings: a deployment may never show them, so nothing must require them.
+    sometimes: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_values_map)
 
     def __attrs_post_init__(self):
-        unknown = [k for k, _ in self.values if k not in self.labels]
+        unknown = [k for k, _ in self.values + self.sometimes if k not in self.labels]
         if unknown:
             raise CatalogError(f"metric {self.name}: known values given for labels it lacks: {unknown}")
         if self.kind == "histogram" and not self.buckets:
@@ -70,6 +74,10 @@ class Metric:
     def known(self, label: str) -> tuple[str, ...]:
         """Known values of one label ((), when free-form)."""
         return dict(self.values).get(label, ())
+
+    def possible(self, label: str) -> tuple[str, ...]:
+        """Every value the code can emit for a label: `known` plus the situational ones."""
+        return self.known(label) + tuple(v for v in dict(self.sometimes).get(label, ()) if v not in self.known(label))
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -145,8 +153,8 @@ class Catalog:
         return tuple(self._metrics.values())
 
 
-def _m(name, kind, source, unit, help, labels=(), values=None, buckets=()):
-    return Metric(name, kind, source, unit, help, labels, values or {}, buckets)
+def _m(name, kind, source, unit, help, labels=(), values=None, buckets=(), sometimes=None):
+    return Metric(name, kind, source, unit, help, labels, values or {}, buckets, sometimes or {})
 
 
 # --- label values, from metrics-reference.md ------------------------------------------------
@@ -165,56 +173,88 @@ SPAN_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 OTEL_BUCKETS_MS = (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000)
 ENVOY_BUCKETS_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
 
+# Meanings below follow "Verified against the emitting code" (metrics-reference.md), which wins
+# where it and the tables above it differ.
+ROUTES = ("agent", "routing", "llm")  # constants in the code; only "llm" is ever emitted
+EMITTED_ROUTES = ("llm",)
+ROUTER_SKIP_REASONS = ("not_user_turn",)  # the only reason; only with routing.route_on_user_only
+NOT_EXPORTED = ("not exported by brightstaff 0.4.36 (its metrics-process writes to a metrics 0.24 recorder "
+                "nobody installs): no data by design; the SDK's endpoint exports its own process_*, so "
+                "always filter by job")
+
 B = "brightstaff"
 BRIGHTSTAFF = Source(B, "Plano's dataplane, Prometheus endpoint :9092/metrics", [
-    _m("brightstaff_http_requests_total", "counter", B, "reqps", "HTTP requests served",
+    _m("brightstaff_http_requests_total", "counter", B, "reqps",
+       "HTTP requests served; handler=not_found with 2xx is GET /debug/memstats, not an error",
        ("handler", "method", "status_class"),
        {"handler": HANDLERS, "method": METHODS, "status_class": STATUS_CLASSES}),
-    _m("brightstaff_http_request_duration_seconds", "histogram", B, "s", "HTTP request duration",
+    _m("brightstaff_http_request_duration_seconds", "histogram", B, "s",
+       "time to response headers per handler: a streamed LLM body is sent after it and not included",
        ("handler",), {"handler": HANDLERS}, HTTP_BUCKETS),
-    _m("brightstaff_http_in_flight_requests", "gauge", B, "short", "HTTP requests in flight",
+    _m("brightstaff_http_in_flight_requests", "gauge", B, "short",
+       "HTTP requests before their response headers: drops while the LLM body still streams",
        ("handler",), {"handler": HANDLERS}),
-    _m("brightstaff_llm_upstream_requests_total", "counter", B, "reqps", "requests to LLM upstreams",
-       ("provider", "model", "status_class", "error_class"),
-       {"status_class": UPSTREAM_STATUS_CLASSES, "error_class": ERROR_CLASSES}),
-    _m("brightstaff_llm_upstream_duration_seconds", "histogram", B, "s", "LLM upstream request duration",
+    _m("brightstaff_llm_upstream_requests_total", "counter", B, "reqps",
+       "requests to the LLM upstream (Plano's Envoy egress); 429/5xx answers are error_class=none, and a "
+       "stream failing mid-body is counted twice (error_class=stream and again none): true requests = "
+       "total - stream", ("provider", "model", "status_class", "error_class"),
+       {"status_class": UPSTREAM_STATUS_CLASSES, "error_class": ERROR_CLASSES},
+       sometimes={"provider": ("unknown",)}),
+    _m("brightstaff_llm_upstream_duration_seconds", "histogram", B, "s",
+       "LLM upstream duration to stream close (end to end); a failed stream is observed twice",
        ("provider", "model"), None, LLM_BUCKETS),
     _m("brightstaff_llm_time_to_first_token_seconds", "histogram", B, "s",
-       "time to first token (streaming requests only)", ("provider", "model"), None, LLM_BUCKETS),
-    _m("brightstaff_llm_tokens_total", "counter", B, "short", "LLM tokens, incremented by token count",
+       "time to first byte of every response with a body, streaming or not, error bodies included "
+       "(not a streaming TTFT: that is Envoy's time_to_first_token)", ("provider", "model"), None, LLM_BUCKETS),
+    _m("brightstaff_llm_tokens_total", "counter", B, "short",
+       "LLM tokens by kind; prompt includes cache_read for OpenAI-convention providers and excludes it "
+       "for Anthropic (settings.prompt_excludes_cache); lower bounds: usage-missing responses add none",
        ("provider", "model", "kind"), {"kind": TOKEN_KINDS}),
-    _m("brightstaff_llm_tokens_usage_missing_total", "counter", B, "short",
-       "LLM responses that carried no token usage", ("provider", "model")),
-    _m("brightstaff_router_decisions_total", "counter", B, "short", "routing decisions",
-       ("route", "selected_model", "fallback"),
-       {"route": ("agent", "routing", "llm"), "fallback": ("true", "false")}),
-    _m("brightstaff_router_decision_duration_seconds", "histogram", B, "s", "routing decision duration",
-       ("route",), {"route": ("agent", "routing", "llm")}, ROUTER_BUCKETS),
-    _m("brightstaff_routing_service_requests_total", "counter", B, "reqps", "/routing/* requests by outcome",
+    _m("brightstaff_llm_tokens_usage_missing_total", "counter", B, "reqps",
+       "responses whose body yielded no token usage: error bodies, streams without include_usage, every "
+       "Responses-API stream, bodies over 2 MiB; not 'the provider dropped usage'", ("provider", "model")),
+    _m("brightstaff_router_decisions_total", "counter", B, "ops",
+       "routing decisions; selected_model=none (fallback=true) is the normal no-routing-preferences case, "
+       "unknown (fallback=true) a router error", ("route", "selected_model", "fallback"),
+       {"route": EMITTED_ROUTES, "fallback": ("true", "false")},
+       sometimes={"route": ROUTES, "selected_model": ("none", "unknown")}),
+    _m("brightstaff_router_decision_duration_seconds", "histogram", B, "s",
+       "routing decision duration, diluted by the ~0 s no-op 'none' decisions", ("route",),
+       {"route": EMITTED_ROUTES}, ROUTER_BUCKETS, sometimes={"route": ROUTES}),
+    _m("brightstaff_routing_service_requests_total", "counter", B, "reqps",
+       "/routing/* requests by outcome (rejected bad JSON is not counted)",
        ("outcome",), {"outcome": ("decision_served", "no_candidates", "policy_error")}),
-    _m("brightstaff_session_cache_events_total", "counter", B, "short", "session cache lookups and writes",
+    _m("brightstaff_session_cache_events_total", "counter", B, "ops",
+       "session cache lookups (hit, miss, error) and writes (store, store_error)",
        ("outcome",), {"outcome": ("hit", "miss", "error", "store", "store_error")}),
-    _m("brightstaff_prompt_cache_requests_total", "counter", B, "short", "prompt cache lookups",
+    _m("brightstaff_prompt_cache_requests_total", "counter", B, "reqps",
+       "responses with parsed usage by prompt-cache outcome: hit = cache_read > 0 or cache_write > 0 (the "
+       "turn that writes the cache is a hit): 'cache active', not a read share",
        ("provider", "model", "outcome"), {"outcome": ("hit", "miss")}),
-    _m("brightstaff_session_switch_decisions_total", "counter", B, "short", "session model-switch decisions",
-       ("decision", "reason"),
+    _m("brightstaff_session_switch_decisions_total", "counter", B, "ops",
+       "session model-switch decisions, warm bindings only", ("decision", "reason"),
        {"decision": ("allowed", "retained"),
         "reason": ("same_anchor", "free", "within_cap", "over_cap", "no_pricing")}),
-    _m("brightstaff_router_skips_total", "counter", B, "short", "router skips by reason", ("reason",)),
-    _m("brightstaff_session_binding_events_total", "counter", B, "short",
+    _m("brightstaff_router_skips_total", "counter", B, "ops",
+       "replayed routing decisions (router skipped); absent unless routing.route_on_user_only is on",
+       ("reason",), sometimes={"reason": ROUTER_SKIP_REASONS}),
+    _m("brightstaff_session_binding_events_total", "counter", B, "ops",
        "session bindings rewritten from a 2xx LLM response's usage (each also writes the session cache)",
        ("event",), {"event": ("refresh",)}),
-    _m("brightstaff_build_info", "gauge", B, "short", "build information, always 1", ("version", "git_sha")),
-    _m("process_resident_memory_bytes", "gauge", B, "bytes", "resident memory"),
-    _m("process_virtual_memory_bytes", "gauge", B, "bytes", "virtual memory"),
-    _m("process_open_fds", "gauge", B, "short", "open file descriptors"),
-    _m("process_max_fds", "gauge", B, "short", "file descriptor limit"),
-    _m("process_threads", "gauge", B, "short", "OS threads"),
-    _m("process_start_time_seconds", "gauge", B, "dateTimeAsIso", "process start time, unix seconds"),
-    _m("process_cpu_seconds_total", "counter", B, "percentunit", "CPU time consumed"),
+    _m("brightstaff_build_info", "gauge", B, "short",
+       "always 1; version is the crate version (0.1.0, never the Plano release), git_sha 'unknown' in "
+       "published builds", ("version", "git_sha"), sometimes={"version": ("0.1.0",), "git_sha": ("unknown",)}),
+    _m("process_resident_memory_bytes", "gauge", B, "bytes", "resident memory; " + NOT_EXPORTED),
+    _m("process_virtual_memory_bytes", "gauge", B, "bytes", "virtual memory; " + NOT_EXPORTED),
+    _m("process_open_fds", "gauge", B, "short", "open file descriptors; " + NOT_EXPORTED),
+    _m("process_max_fds", "gauge", B, "short", "file descriptor limit; " + NOT_EXPORTED),
+    _m("process_threads", "gauge", B, "short", "OS threads; " + NOT_EXPORTED),
+    _m("process_start_time_seconds", "gauge", B, "dateTimeAsIso", "process start time, unix seconds; " + NOT_EXPORTED),
+    _m("process_cpu_seconds_total", "counter", B, "percentunit", "CPU time consumed; " + NOT_EXPORTED),
 ])
 
 E = "envoy"
+ESTIMATE = "an estimate (tiktoken count of the request, len(delta)/4 per streamed delta), not provider usage"
 ENVOY = Source(E, "Plano's Envoy, admin :9901/stats?format=prometheus", [
     _m("envoy_cluster_upstream_rq_total", "counter", E, "reqps", "requests Envoy sent upstream",
        ("envoy_cluster_name",)),
@@ -223,68 +263,116 @@ ENVOY = Source(E, "Plano's Envoy, admin :9901/stats?format=prometheus", [
        {"envoy_response_code_class": ("1", "2", "3", "4", "5")}),
     _m("envoy_cluster_upstream_rq_time", "histogram", E, "ms", "upstream request time",
        ("envoy_cluster_name",), None, ENVOY_BUCKETS_MS),
-    _m("ratelimited_rq", "counter", E, "reqps", "requests the LLM filter rate-limited (Envoy >= 1.20)"),
+    _m("ratelimited_rq", "counter", E, "reqps",
+       "requests the LLM filter answered 429 for an exceeded token rate limit (Envoy >= 1.20)"),
     _m("envoy_ratelimited_rq", "counter", E, "reqps", "rate-limited requests, Prometheus name before Envoy 1.20"),
     _m("envoy_wasmcustom_ratelimited_rq", "counter", E, "reqps",
        "rate-limited requests, the StatsD spelling (only Plano's unmerged PR #883 dashboard queries it)"),
-    _m("active_http_calls", "gauge", E, "short", "LLM filter HTTP calls in flight"),
-    _m("time_to_first_token", "histogram", E, "ms", "time to first token", (), None, ENVOY_BUCKETS_MS),
-    _m("time_per_output_token", "histogram", E, "ms", "time per output token", (), None, ENVOY_BUCKETS_MS),
-    _m("request_latency", "histogram", E, "ms", "LLM request latency", (), None, ENVOY_BUCKETS_MS),
-    _m("tokens_per_second", "histogram", E, "short", "output tokens per second", (), None,
+    _m("active_http_calls", "gauge", E, "short",
+       "the LLM and prompt filters' own out-of-band callouts in flight (one merged series), not client requests"),
+    _m("time_to_first_token", "histogram", E, "ms", "time to first token, streaming responses only",
+       (), None, ENVOY_BUCKETS_MS),
+    _m("time_per_output_token", "histogram", E, "ms",
+       "request latency / output tokens (integer ms; output tokens " + ESTIMATE + ")", (), None, ENVOY_BUCKETS_MS),
+    _m("request_latency", "histogram", E, "ms", "LLM request latency, recorded at end of stream", (), None,
+       ENVOY_BUCKETS_MS),
+    _m("tokens_per_second", "histogram", E, "short", "output tokens per second, " + ESTIMATE, (), None,
        (1, 5, 10, 25, 50, 100, 250, 500, 1000)),
-    _m("input_sequence_length", "histogram", E, "short", "prompt tokens per request", (), None,
+    _m("input_sequence_length", "histogram", E, "short", "prompt tokens per request, " + ESTIMATE, (), None,
        (10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)),
-    _m("output_sequence_length", "histogram", E, "short", "completion tokens per request", (), None,
+    _m("output_sequence_length", "histogram", E, "short", "completion tokens per request, " + ESTIMATE, (), None,
        (10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)),
 ])
 
 SPAN_LABELS = ("service_name", "span_name", "span_kind", "status_code", "llm_model", "agent_id",
                "selection_listener", "http_method", "http_status_code")
+# brightstaff exports plano and plano(inbound|routing|orchestrator|filter|agent|llm); Envoy adds
+# plano(inbound) and plano(outbound). plano(handoff) is defined but never emitted.
+SPAN_SERVICES = ("plano", "plano(inbound)", "plano(routing)", "plano(orchestrator)", "plano(filter)",
+                 "plano(agent)", "plano(llm)", "plano(outbound)")
 SPAN_VALUES = {
     "status_code": ("STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"),
-    "service_name": ("plano(inbound)", "plano(routing)", "plano(orchestrator)", "plano(handoff)",
-                     "plano(filter)", "plano(agent)", "plano(llm)"),
+    "service_name": ("plano(inbound)", "plano(routing)", "plano(orchestrator)", "plano(filter)", "plano(agent)",
+                     "plano(llm)"),
 }
+SPAN_SOMETIMES = {"service_name": SPAN_SERVICES}  # plano and plano(outbound): default spans, Envoy's tracer
 
 
 def spanmetrics_source(namespace: str = "") -> Source:
     """The spanmetrics connector's metrics; their names depend on the collector's namespace.
 
     "" -> calls_total (collector before v0.109); "traces_span_metrics" ->
-    traces_span_metrics_calls_total (v0.109 and later).
+    traces_span_metrics_calls_total (v0.109 and later). The whole setup (names, buckets,
+    dimensions) is the operator's collector configuration.
     """
     prefix = f"{namespace}_" if namespace else ""
     S = "spanmetrics"
     return Source(S, "OpenTelemetry collector spanmetrics connector", [
-        _m(f"{prefix}calls_total", "counter", S, "reqps", "spans (calls)", SPAN_LABELS, SPAN_VALUES),
-        _m(f"{prefix}duration_milliseconds", "histogram", S, "ms", "span duration", SPAN_LABELS,
-           SPAN_VALUES, SPAN_BUCKETS_MS),
+        _m(f"{prefix}calls_total", "counter", S, "reqps", "spans (calls)", SPAN_LABELS, SPAN_VALUES,
+           sometimes=SPAN_SOMETIMES),
+        _m(f"{prefix}duration_milliseconds", "histogram", S, "ms",
+           "span duration; buckets written as bare numbers are nanoseconds (every span in +Inf): check le >= 1 "
+           "before reading quantiles, _sum/_count stay right", SPAN_LABELS, SPAN_VALUES, SPAN_BUCKETS_MS,
+           sometimes=SPAN_SOMETIMES),
     ])
 
 
 L = "llm"
 _LLM = ("model", "provider", "service_name")
-LLM = Source(L, "LLM instrumentation SDK, OpenTelemetry meter, :9464/metrics", [
-    _m("llm_tokens_total", "counter", L, "short", "tokens, incremented by token count",
-       _LLM + ("token_type",), {"token_type": ("prompt", "completion")}),
-    _m("llm_cost_usd_micro_total", "counter", L, "short", "cost in micro-USD (divide by 1e6)", _LLM),
-    _m("llm_latency_ms_total", "histogram", L, "ms", "end-to-end call latency", _LLM, None, OTEL_BUCKETS_MS),
-    _m("llm_latency_ms_ttft", "histogram", L, "ms", "time to first token (streaming calls)", _LLM, None,
-       OTEL_BUCKETS_MS),
-    _m("llm_pii_detected_total", "counter", L, "short", "PII detections", ("service_name",)),
-    _m("llm_injection_attempts_total", "counter", L, "short", "prompt-injection attempts", ("service_name",)),
-    _m("llm_finish_reason_total", "counter", L, "short", "calls by finish reason", _LLM + ("finish_reason",),
-       {"finish_reason": ("stop", "length", "content_filter", "tool_calls")}),
-    _m("llm_spans_total", "counter", L, "short", "LLM calls", _LLM + ("status", "has_retries"),
-       {"status": ("success", "error"), "has_retries": ("true", "false")}),
-    _m("llm_toxicity_detected_total", "counter", L, "short", "toxicity detections", ("service_name",)),
-    _m("llm_toxicity_score", "histogram", L, "percentunit",
-       "toxicity score 0-1 on the millisecond default buckets: use _sum/_count only", _LLM, None, OTEL_BUCKETS_MS),
-    _m("llm_forecast_cost_mean_usd_micro", "gauge", L, "short", "forecast cost, mean, micro-USD", _LLM),
-    _m("llm_forecast_cost_p10_usd_micro", "gauge", L, "short", "forecast cost, 10th percentile, micro-USD", _LLM),
-    _m("llm_forecast_cost_p90_usd_micro", "gauge", L, "short", "forecast cost, 90th percentile, micro-USD", _LLM),
-])
+# finish_reason as emitted: auto-instrumentation writes the enum member (FinishReason.STOP), the REST
+# API passes the provider's string through (end_turn); match case-insensitively, prefix optional.
+FINISH_REASONS = {"stop": ("stop", "end_turn", "stop_sequence"), "length": ("length", "max_tokens"),
+                  "tool_calls": ("tool_calls", "tool_use"), "content_filter": ("content_filter",)}
+FINISH_REASON_ENUM = ("FinishReason.STOP", "FinishReason.LENGTH", "FinishReason.CONTENT_FILTER",
+                      "FinishReason.TOOL_CALLS", "FinishReason.UNSPECIFIED")
+# opentelemetry-exporter-prometheus 0.45b0 (the SDK's declared floor) appends the unit "1":
+# llm_spans_1_total, ...; 0.46b0 and later do not (settings.sdk_unit_suffix picks).
+UNIT_ONE = ("llm_finish_reason_total", "llm_spans_total", "llm_pii_detected_total", "llm_injection_attempts_total")
+
+
+def unit_suffixed(name: str) -> str:
+    """llm_spans_total -> llm_spans_1_total (exporter 0.45b0)."""
+    return name[: -len("_total")] + "_1_total"
+
+
+def _llm_metrics():
+    calls = ("spans, one per LLM call; status is a free string: success, error, unknown (no status), "
+             "anything a REST caller sends")
+    base = [
+        _m("llm_tokens_total", "counter", L, "short",
+           "tokens, incremented by token count (prompt, completion; no cache split; prompt=1 when a response "
+           "had no usage)", _LLM + ("token_type",), {"token_type": ("prompt", "completion")}),
+        _m("llm_cost_usd_micro_total", "counter", L, "short",
+           "cost in micro-USD (divide by 1e6), from the SDK's own price file, only for calls with a price match",
+           _LLM),
+        _m("llm_latency_ms_total", "histogram", L, "ms",
+           "end-to-end call latency (a histogram whose name ends in _total); over 10 s lands in +Inf", _LLM, None,
+           OTEL_BUCKETS_MS),
+        _m("llm_latency_ms_ttft", "histogram", L, "ms", "time to first token, streaming calls only", _LLM, None,
+           OTEL_BUCKETS_MS),
+        _m("llm_pii_detected_total", "counter", L, "short", "PII detections", ("service_name",)),
+        _m("llm_injection_attempts_total", "counter", L, "short", "prompt-injection attempts", ("service_name",)),
+        _m("llm_finish_reason_total", "counter", L, "short",
+           "calls by finish reason, free-form: FinishReason.STOP from auto-instrumentation, the provider's "
+           "string from the REST API", _LLM + ("finish_reason",),
+           {"finish_reason": ("stop", "length", "content_filter", "tool_calls")},
+           sometimes={"finish_reason": FINISH_REASON_ENUM + ("end_turn",)}),
+        _m("llm_spans_total", "counter", L, "short", calls, _LLM + ("status", "has_retries"),
+           {"status": ("success", "error"), "has_retries": ("true", "false")},
+           sometimes={"status": ("unknown",), "service_name": ("unknown",)}),
+        _m("llm_toxicity_detected_total", "counter", L, "short", "toxicity detections", ("service_name",)),
+        _m("llm_toxicity_score", "histogram", L, "percentunit",
+           "toxicity score 0-1 on the millisecond default buckets: use _sum/_count only", _LLM, None, OTEL_BUCKETS_MS),
+        _m("llm_forecast_cost_mean_usd_micro", "gauge", L, "short", "forecast cost, mean, micro-USD", _LLM),
+        _m("llm_forecast_cost_p10_usd_micro", "gauge", L, "short", "forecast cost, 10th percentile, micro-USD", _LLM),
+        _m("llm_forecast_cost_p90_usd_micro", "gauge", L, "short", "forecast cost, 90th percentile, micro-USD", _LLM),
+    ]
+    legacy = [attrs.evolve(m, name=unit_suffixed(m.name), help=m.help + " (name under exporter 0.45b0)")
+              for m in base if m.name in UNIT_ONE]
+    return base + legacy
+
+
+LLM = Source(L, "LLM instrumentation SDK, OpenTelemetry meter, :9464/metrics", _llm_metrics())
 
 
 _EXTRA: list[Source] = []

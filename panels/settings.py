@@ -45,6 +45,19 @@ def _tuple(value):
     return tuple(value)
 
 
+def _below_one(inst, attribute, value):
+    if not value < 1:
+        raise ValueError(f"'{attribute.name}' must be below 1 (a share, e.g. 0.99), got {value!r}")
+
+
+def _llm_bucket(inst, attribute, value):
+    from panels.catalog import LLM_BUCKETS
+
+    if value not in LLM_BUCKETS:
+        raise ValueError(f"'{attribute.name}' must be a bucket bound of the upstream duration histogram "
+                         f"({', '.join(f'{b:g}' for b in LLM_BUCKETS)} s), got {value!r}")
+
+
 @attrs.frozen
 class Settings:
     # Datasource every panel and variable is bound to, through the `datasource` variable.
@@ -74,6 +87,22 @@ class Settings:
         default=("ratelimited_rq",), converter=_tuple,
         validator=deep_iterable(in_(("ratelimited_rq", "envoy_ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"))),
     )
+    # brightstaff's token convention per provider: for these providers `kind="prompt"` excludes the
+    # cached tokens (Anthropic's input_tokens); for every other provider it includes cache_read
+    # (OpenAI's prompt_tokens), so uncached input = prompt - cache_read. Every token and cost panel
+    # applies it.
+    prompt_excludes_cache: tuple[str, ...] = attrs.field(default=("anthropic",), converter=_tuple,
+                                                          validator=deep_iterable(matches_re(r"^[^\"\\\n|]+$")))
+    # The SDK's metric names depend on its Prometheus exporter: true for opentelemetry-exporter-prometheus
+    # 0.45b0 (the SDK's declared floor), which names four counters llm_*_1_total; false for 0.46b0+.
+    sdk_unit_suffix: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
+    # Service level objectives of the LLM upstream (brightstaff): the share of requests that must
+    # succeed, the share that must finish within slo_latency_seconds (a bucket bound of
+    # brightstaff_llm_upstream_duration_seconds), and the window the error budget is counted over.
+    slo_availability: float = attrs.field(default=0.99, converter=float, validator=[ge(0.5), _below_one])
+    slo_latency_seconds: float = attrs.field(default=10.0, converter=float, validator=_llm_bucket)
+    slo_latency_target: float = attrs.field(default=0.95, converter=float, validator=[ge(0.5), _below_one])
+    slo_window: str = attrs.field(default="30d", validator=matches_re(r"^\d+[hdw]$"))
     # Model price file in the SDK's format; "" uses the shipped config/model_prices.yaml.
     prices_file: str = attrs.field(default="", validator=instance_of(str))
     # Grafana dashboard model version written (39 = Grafana 10.4+).
