@@ -223,6 +223,17 @@ class _Compiler:
             })
         return {"list": [{k: v for k, v in item.items() if v is not None} for item in items]}
 
+    def annotations(self) -> dict:
+        """Grafana's built-in annotation, then the board's Prometheus marks (kit.annotation), checked and
+        rendered like panel queries."""
+        out = [dict(a) for a in ANNOTATIONS["list"]]
+        for mark in getattr(self.board, "marks", ()):
+            self.check(mark.query, f"annotation {mark.name}", "A")
+            out.append({"datasource": dict(DATASOURCE), "enable": True, "expr": mark.query.render(self.ctx),
+                        "iconColor": mark.color, "name": mark.name, "step": "60s", "titleFormat": mark.title,
+                        "textFormat": mark.text, "useValueForTime": False})
+        return {"list": out}
+
     def model(self) -> dict:
         b = self.board
         if not (b.title or "").strip():
@@ -231,7 +242,7 @@ class _Compiler:
             raise self.fail(f"uid {b.uid!r} must be 1 to 40 characters of [A-Za-z0-9_-]", field="uid")
         panels = self.layout(b.panels)
         return {
-            "annotations": ANNOTATIONS, "description": b.description or "", "editable": True,
+            "annotations": self.annotations(), "description": b.description or "", "editable": True,
             "fiscalYearStartMonth": 0, "graphTooltip": b.graphTooltip, "links": list(b.links), "panels": panels,
             "refresh": b.refresh or "", "schemaVersion": self.settings.schema_version, "tags": list(b.tags),
             "templating": self.templating(), "time": {"from": b.time.start, "to": b.time.end},

@@ -8,6 +8,7 @@ expressions wrapped by `target()`.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Sequence
 
 import attr
@@ -43,6 +44,26 @@ class Board(g.Dashboard):
     folder = attr.ib(default="General")
     variables = attr.ib(default=())  # tuple[Var, ...], after `datasource`
     lint_exceptions = attr.ib(default=())  # ((panel title, rule, reason), ...)
+    marks = attr.ib(default=())  # tuple[Annotation, ...]: Prometheus annotations after Grafana's built-in one
+
+
+@attr.s(frozen=True)
+class Annotation:
+    """An annotation drawn on every time series: a moment where `query` has a series (restarts,
+    price changes), rendered and job-bound by compile like a panel's query."""
+
+    name = attr.ib()
+    query = attr.ib()  # queries.Expr
+    title = attr.ib(default="")
+    text = attr.ib(default="")
+    color = attr.ib(default="orange")
+
+
+def annotation(name: str, expr: q.Expr, title: str, text: str = "", color: str = "orange") -> Annotation:
+    """A Prometheus annotation: a mark wherever `expr` returns a series (step: 1 minute)."""
+    if not isinstance(expr, q.Expr):
+        raise TypeError(f"annotation {name!r} needs a queries expression, not {type(expr).__name__}")
+    return Annotation(name, expr, title, text, color)
 
 
 def target(expr: q.Expr, legend: str = "", instant: bool = False, table: bool = False) -> QueryTarget:
@@ -58,6 +79,32 @@ def quantile_targets(metric: Metric, by: Sequence[str] = (), qs: Iterable[float]
     legend = legend or " ".join(f"{{{{{b}}}}}" for b in by)
     return [target(q.histogram_quantile(x, metric, by, **matchers), f"{q.quantile_label(x)} {legend}".strip())
             for x in qs]
+
+
+def top_bucket(metric: Metric) -> str:
+    """The top finite bucket bound as a person reads it: 10000 ms -> "10 s"."""
+    top = metric.buckets[-1]
+    if metric.unit == "ms" and top >= 1000:
+        return f"{top / 1000:g} s"
+    return f"{top:g} {metric.unit}"
+
+
+ABOVE = "above "  # legend prefix of the share-above-top-bucket series (kit.ABOVE_RIGHT puts them right)
+ABOVE_RIGHT = {f"/^{ABOVE}/": "percentunit"}
+
+
+def above_top_target(metric: Metric, by: Sequence[str] = (), legend: str = "", **matchers) -> QueryTarget:
+    """The share of observations above the histogram's top finite bucket: where a quantile cannot
+    be read (it clamps at that bound). 1 - rate(le=top) / rate(le=+Inf), 0 when none is above."""
+    if metric.kind != "histogram":
+        raise TypeError(f"above_top_target needs a histogram, {metric.name} is a {metric.kind}")
+    top = f"{metric.buckets[-1]:g}"
+    le_top = q.rx(q.regex_escape(top) + r"(\.0*)?")
+    below = q.sum_(q.rate(q.Sel(metric, "_bucket", q._matchers({**matchers, "le": le_top}))), by)
+    every = q.sum_(q.rate(q.Sel(metric, "_bucket", q._matchers({**matchers, "le": "+Inf"}))), by)
+    share = q.Bin("-", q.Num(1), q.Bin("/", below, q.Bin(">", every, q.Num(0))))
+    legend = legend or " ".join(f"{{{{{b}}}}}" for b in by)
+    return target(share, f"{ABOVE}{top_bucket(metric)} {legend}".strip())
 
 
 def _flat(targets) -> list[QueryTarget]:
@@ -79,8 +126,14 @@ def _thresholds(steps) -> dict:
     return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
 
 
-def _defaults(unit: str, thresholds=None, min=None, max=None, decimals=None, color: str | None = None) -> dict:
+NO_TRAFFIC = "no traffic"
+
+
+def _defaults(unit: str, thresholds=None, min=None, max=None, decimals=None, color: str | None = None,
+              no_value: str | None = None) -> dict:
     d = {"unit": unit, "thresholds": _thresholds(thresholds)}
+    if no_value:
+        d["noValue"] = no_value
     if min is not None:
         d["min"] = min
     if max is not None:
@@ -92,13 +145,21 @@ def _defaults(unit: str, thresholds=None, min=None, max=None, decimals=None, col
     return d
 
 
+def _matcher(name: str) -> dict:
+    """A series name, or `/regex/` for every series whose name matches."""
+    if len(name) > 1 and name.startswith("/") and name.endswith("/"):
+        return {"id": "byRegexp", "options": name}
+    return {"id": "byName", "options": name}
+
+
 def _overrides(colors: dict | None, right: dict | None = None) -> list:
-    """Fixed colours by series name; `right` puts named series on a right axis with their own unit."""
-    out = [{"matcher": {"id": "byName", "options": name},
+    """Fixed colours by series name; `right` puts named series (or `/regex/`) on a right axis with their own unit."""
+    out = [{"matcher": _matcher(name),
             "properties": [{"id": "color", "value": {"fixedColor": c, "mode": "fixed"}}]}
            for name, c in sorted((colors or {}).items())]
-    out += [{"matcher": {"id": "byName", "options": name},
-             "properties": [{"id": "unit", "value": unit}, {"id": "custom.axisPlacement", "value": "right"}]}
+    out += [{"matcher": _matcher(name),
+             "properties": [{"id": "unit", "value": unit}, {"id": "custom.axisPlacement", "value": "right"},
+                            {"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}}]}
             for name, unit in sorted((right or {}).items())]
     return out
 
@@ -106,29 +167,36 @@ def _overrides(colors: dict | None, right: dict | None = None) -> list:
 def timeseries(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8,
                stack: bool = False, bars: bool = False, min=None, max=None, thresholds=None,
                colors: dict | None = None, legend_calcs: Sequence[str] = ("mean", "max", "lastNotNull"),
-               decimals=None, right: dict | None = None) -> g.TimeSeries:
+               decimals=None, right: dict | None = None, no_value: str | None = None) -> g.TimeSeries:
     """A time series; `stack` stacks series (shares of a whole), `bars` draws bars,
-    `right` maps series names to a unit drawn on a right-hand axis."""
+    `right` maps series names to a unit drawn on a right-hand axis; `thresholds` are drawn
+    as dashed lines; `no_value` is shown when no series comes back ("no traffic")."""
     return g.TimeSeries(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
         fillOpacity=60 if stack else 10, stacking={"mode": "normal", "group": "A"} if stack else {"mode": "none"},
         drawStyle="bars" if bars else "line", lineWidth=1, showPoints="never", spanNulls=False,
         legendDisplayMode="table" if legend_calcs else "list", legendPlacement="bottom",
         legendCalcs=list(legend_calcs), tooltipMode="multi", tooltipSort="desc",
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals),
+        extraJson={"fieldConfig": {"defaults": {**_defaults(unit, thresholds, min, max, decimals, no_value=no_value),
+                                                **_threshold_style(thresholds)},
                                    "overrides": _overrides(colors, right)}},
     )
 
 
+def _threshold_style(thresholds) -> dict:
+    """Thresholds drawn on the graph as dashed lines (only when the panel has any)."""
+    return {"custom": {"thresholdsStyle": {"mode": "dashed"}}} if thresholds else {}
+
+
 def stat(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 4, thresholds=None,
          calc: str = "lastNotNull", graph: bool = True, color_mode: str = "value", decimals=None,
-         min=None, max=None, text_mode: str = "auto") -> g.Stat:
+         min=None, max=None, text_mode: str = "auto", no_value: str | None = None) -> g.Stat:
     """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...)."""
     return g.Stat(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
         reduceCalc=calc, graphMode="area" if graph else "none", colorMode=color_mode, textMode=text_mode,
         extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals,
-                                                         "thresholds" if thresholds else None)}},
+                                                         "thresholds" if thresholds else None, no_value)}},
     )
 
 
@@ -146,12 +214,20 @@ def gauge(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 6, mi
 
 def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8, horizontal: bool = True,
              calc: str = "lastNotNull", thresholds=None, min=0, max=None) -> g.BarGauge:
-    """Bars per series (a ranking or a distribution), reduced over the range by `calc`."""
+    """Bars per series (a ranking or a distribution), reduced over the range by `calc`, largest first:
+    the series become rows (reduce), sorted by value, one bar per row."""
+    reducer = {"lastNotNull": "Last *", "last": "Last", "mean": "Mean", "max": "Max", "sum": "Total"}.get(calc, calc)
     return g.BarGauge(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
         orientation="horizontal" if horizontal else "vertical", displayMode="gradient",
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None, "palette-classic")},
-                   "options": {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
+        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None,
+                                                         "thresholds" if thresholds else "palette-classic")},
+                   "transformations": [
+                       {"id": "reduce", "options": {"reducers": [calc], "mode": "seriesToRows",
+                                                    "includeTimeField": False}},
+                       {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": reducer, "desc": True}]}}],
+                   "options": {"reduceOptions": {"calcs": [calc], "fields": f"/^{re.escape(reducer)}$/",
+                                                 "values": True},
                                "displayMode": "gradient", "showUnfilled": True, "valueMode": "color",
                                "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16,
                                "minVizWidth": 8, "maxVizHeight": 300}},
@@ -191,19 +267,57 @@ def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
     )
 
 
+@attr.s(frozen=True)
+class Column:
+    """One value column of a table: its unit, thresholds (the cell is coloured by them) and decimals."""
+
+    field = attr.ib()  # the field name after merge: "Value #A", ...
+    title = attr.ib()
+    unit = attr.ib()
+    thresholds = attr.ib(default=None)
+    decimals = attr.ib(default=None)
+
+
+def column(field: str, title: str, unit: str, thresholds=None, decimals=None) -> Column:
+    return Column(field, title, unit, thresholds, decimals)
+
+
+def drill_down(title: str, uid: str, variables: Sequence[str]) -> dict:
+    """A data link to another dashboard with the clicked row's labels as its variables and the time range kept."""
+    params = "&".join(f"var-{v}=${{__data.fields.{v}}}" for v in variables)
+    return {"title": title, "url": f"/d/{uid}?{params}&${{__url_time_range}}", "targetBlank": False}
+
+
 def table(title: str, *targets, unit: str, desc: str, w: int = 24, h: int = 8,
-          columns: dict | None = None, sort_by: str | None = None, hide: Sequence[str] = ("Time",)) -> g.Table:
+          columns: dict | None = None, sort_by: str | None = None, hide: Sequence[str] = ("Time",),
+          cells: Sequence[Column] = (), links: dict | None = None) -> g.Table:
     """A table of instant values; targets should be instant table queries.
 
-    `columns` renames fields ({"Value": "USD"}); `hide` drops fields; `sort_by` sorts descending.
+    `columns` renames fields ({"Value": "USD"}); `hide` drops fields; `sort_by` sorts descending;
+    `cells` give value columns their own unit and thresholds (coloured cells); `links` maps a
+    label column to a data link (drill_down) on its cells.
     """
+    renames = dict(columns or {})
+    renames.update({c.field: c.title for c in cells})
     organize = {"id": "organize", "options": {"excludeByName": {k: True for k in hide},
-                                              "renameByName": dict(columns or {})}}
+                                              "renameByName": renames}}
+    overrides = []
+    for c in cells:
+        props = [{"id": "unit", "value": c.unit}]
+        if c.decimals is not None:
+            props.append({"id": "decimals", "value": c.decimals})
+        if c.thresholds:
+            props += [{"id": "thresholds", "value": _thresholds(c.thresholds)},
+                      {"id": "custom.cellOptions", "value": {"type": "color-text"}}]
+        overrides.append({"matcher": {"id": "byName", "options": c.title}, "properties": props})
+    for name, link in sorted((links or {}).items()):
+        overrides.append({"matcher": {"id": "byName", "options": name},
+                          "properties": [{"id": "links", "value": [link]}]})
     return g.Table(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
         showHeader=True, filterable=False,
         sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [],
-        extraJson={"fieldConfig": {"defaults": _defaults(unit)},
+        extraJson={"fieldConfig": {"defaults": _defaults(unit), "overrides": overrides},
                    "transformations": [{"id": "merge", "options": {}}, organize],
                    "options": {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"],
                                                               "fields": "", "countRows": False}}},
@@ -222,13 +336,13 @@ def row(title: str, *panels, collapsed: bool = False) -> g.RowPanel:
 
 def board(settings, *, uid: str, title: str, folder: str, desc: str, rows: Sequence[g.RowPanel],
           variables: Sequence[Var] = (), tags: Sequence[str] = (), links: Sequence[dict] = (),
-          lint_exceptions: Sequence[tuple[str, str, str]] = ()) -> Board:
+          lint_exceptions: Sequence[tuple[str, str, str]] = (), marks: Sequence[Annotation] = ()) -> Board:
     """A dashboard: rows in screen order; `variables` after the implicit `datasource` variable."""
     return Board(
         uid=uid, title=f"{settings.title_prefix}{title}", description=desc, folder=folder,
         variables=tuple(variables), panels=list(rows), tags=sorted({*settings.tags, *tags}),
         links=list(links), refresh=settings.refresh, time=g.Time(settings.time_from, "now"),
-        graphTooltip=1, timezone="browser", lint_exceptions=tuple(lint_exceptions),
+        graphTooltip=1, timezone="browser", lint_exceptions=tuple(lint_exceptions), marks=tuple(marks),
     )
 
 

@@ -226,7 +226,7 @@ class Bin(Expr):
     def render(self, ctx):
         def side(e):
             text = e.render(ctx)
-            return f"({text})" if isinstance(e, Bin) else text
+            return f"({text})" if isinstance(e, (Bin, Union)) else text
 
         on = f" on ({', '.join(self.on)})" if self.on is not None else ""
         return f"{side(self.lhs)} {self.op}{on} {side(self.rhs)}"
@@ -271,6 +271,43 @@ class Union(Expr):
 
     def selectors(self):
         return tuple(s for t in self.terms for s in t.selectors())
+
+
+@attrs.frozen
+class Subquery(Expr):
+    """`(inner)[range:step]`, optionally `@ at`: an expression evaluated at steps over a window."""
+
+    inner: Expr
+    window: str = RANGE
+    step: str = "$__interval"
+    at: str = ""
+
+    def render(self, ctx):
+        at = f" @ {self.at}" if self.at else ""
+        return f"({self.inner.render(ctx)})[{self.window}:{self.step}]{at}"
+
+    def refs(self):
+        return self.inner.refs()
+
+    def selectors(self):
+        return self.inner.selectors()
+
+
+@attrs.frozen
+class Offset(Expr):
+    """`selector offset 1h`: the value one window earlier."""
+
+    inner: Sel
+    window: str = RANGE
+
+    def render(self, ctx):
+        return f"{self.inner.render(ctx)} offset {self.window}"
+
+    def refs(self):
+        return self.inner.refs()
+
+    def selectors(self):
+        return self.inner.selectors()
 
 
 @attrs.frozen
@@ -341,10 +378,51 @@ def ratio(part: Expr, whole: Expr) -> Bin:
     """part / whole, correct at any traffic.
 
     Where `part` has no series (no errors yet) it counts as 0 instead of vanishing:
-    `(part or whole * 0) / whole`. No clamp_min(whole, 1), which under-reports when the
-    whole is below 1/s (0.1 of 0.1 req/s failing would show as 10%).
+    `(part or whole * 0) / (whole > 0)`. Where `whole` is 0 (no traffic in the window) there is
+    no series rather than NaN: panels say "no traffic". No clamp_min(whole, 1), which
+    under-reports when the whole is below 1/s (0.1 of 0.1 req/s failing would show as 10%).
     """
-    return Bin("/", Bin("or", part, Bin("*", whole, Num(0))), whole)
+    return Bin("/", Bin("or", part, Bin("*", whole, Num(0))), Bin(">", whole, Num(0)))
+
+
+def label_set(inner: Expr, label: str, value: str) -> Call:
+    """label_replace(inner, "label", "value", "", ""): every series gets label=value."""
+    return Call("label_replace", (inner, _quote(label), _quote(value), '""', '""'))
+
+
+def label_map(inner: Expr, label: str, value: str, pattern: str) -> Call:
+    """label_replace(inner, label, value, label, pattern): values matching the (anchored) regex become `value`."""
+    return Call("label_replace", (inner, _quote(label), _quote(value), _quote(label), _quote(pattern)))
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def add_disjoint(terms: Iterable[Expr], by: Iterable[str] = ()) -> Agg:
+    """sum by (labels) (a or b or ...): the terms select disjoint series (their label sets differ),
+    so the union keeps every one and the sum counts each once. Unlike `sum(a) or sum(b)`, which
+    keeps only the left side wherever both have a series, and `sum(a) + sum(b)`, which drops a
+    label set present on one side only."""
+    return sum_(or_all(terms), by)
+
+
+def grown(metric: Metric | Sel, window: str = RANGE, **matchers) -> Expr:
+    """How much each series of a counter grew over the window, every series counted:
+
+        increase(x[w]) or label_replace(min_over_time(x[w]) unless x offset w, "born_in_range", "true", "", "")
+
+    increase() survives restarts but loses the first value of a series born inside the window
+    (brightstaff creates a series on its first event); the second term adds that first value for
+    exactly the series that did not exist at the window's start (marked, so the union keeps both)."""
+    s = _counter(metric, **matchers)
+    born = Bin("unless", Call("min_over_time", (Range(s, window),)), Offset(s, window))
+    return Union((increase(s, window), label_set(born, "born_in_range", "true")))
+
+
+def range_total(metric: Metric | Sel, by: Iterable[str] = (), window: str = RANGE, **matchers) -> Agg:
+    """sum by (labels) of `grown`: a counter's growth over the selected range (or `window`)."""
+    return sum_(grown(metric, window, **matchers), by)
 
 
 def histogram_quantile(q: float, metric: Metric, by: Iterable[str] = (), **matchers) -> Call:

@@ -30,9 +30,25 @@ def test_ratio_is_exact_at_low_traffic_and_never_clamps():
     e = q.ratio(q.sum_rate(HTTP, status_class="5xx"), q.sum_rate(HTTP))
     text = e.render(Context())
     assert "clamp_min" not in text
+    # 0 (not empty) with traffic and no errors; no series (not NaN) without traffic: "no traffic"
     assert text == ('(sum (rate(brightstaff_http_requests_total{status_class="5xx"}[$__rate_interval])) or '
                     '(sum (rate(brightstaff_http_requests_total[$__rate_interval])) * 0)) / '
-                    'sum (rate(brightstaff_http_requests_total[$__rate_interval]))')
+                    '(sum (rate(brightstaff_http_requests_total[$__rate_interval])) > 0)')
+
+
+def test_disjoint_selections_are_added_inside_one_sum():
+    a = q.rate(q.sel(HTTP, status_class="5xx"))
+    b = q.rate(q.sel(HTTP, status_class="4xx", handler=q.ne("not_found")))
+    assert q.add_disjoint([a, b], ("handler",)).render(Context()) == (
+        'sum by (handler) (rate(brightstaff_http_requests_total{status_class="5xx"}[$__rate_interval]) or '
+        'rate(brightstaff_http_requests_total{status_class="4xx", handler!="not_found"}[$__rate_interval]))')
+
+
+def test_range_total_adds_the_first_value_of_series_born_in_the_range():
+    assert q.range_total(HTTP, ("handler",)).render(Context()) == (
+        'sum by (handler) (increase(brightstaff_http_requests_total[$__range]) or '
+        'label_replace(min_over_time(brightstaff_http_requests_total[$__range]) unless '
+        'brightstaff_http_requests_total offset $__range, "born_in_range", "true", "", ""))')
 
 
 def test_histogram_quantile_sums_buckets_by_le():
