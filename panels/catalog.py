@@ -171,7 +171,12 @@ LLM_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 ROUTER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 SPAN_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 OTEL_BUCKETS_MS = (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000)
-ENVOY_BUCKETS_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
+# Envoy's default histogram buckets (source/common/stats/histogram_impl.cc defaultBuckets)
+ENVOY_BUCKETS_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
+                    1800000, 3600000)
+# Plano's envoy.template.yaml: explicit buckets for the LLM filter's time_to_first_token (ms)
+ENVOY_TTFT_BUCKETS_MS = (100, 500, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 3000, 3500, 4000, 4500, 5000,
+                         6000, 10000, 60000, 180000)
 
 # Meanings below follow "Verified against the emitting code" (metrics-reference.md), which wins
 # where it and the tables above it differ.
@@ -271,17 +276,17 @@ ENVOY = Source(E, "Plano's Envoy, admin :9901/stats?format=prometheus", [
     _m("active_http_calls", "gauge", E, "short",
        "the LLM and prompt filters' own out-of-band callouts in flight (one merged series), not client requests"),
     _m("time_to_first_token", "histogram", E, "ms", "time to first token, streaming responses only",
-       (), None, ENVOY_BUCKETS_MS),
+       (), None, ENVOY_TTFT_BUCKETS_MS),
     _m("time_per_output_token", "histogram", E, "ms",
        "request latency / output tokens (integer ms; output tokens " + ESTIMATE + ")", (), None, ENVOY_BUCKETS_MS),
     _m("request_latency", "histogram", E, "ms", "LLM request latency, recorded at end of stream", (), None,
        ENVOY_BUCKETS_MS),
     _m("tokens_per_second", "histogram", E, "short", "output tokens per second, " + ESTIMATE, (), None,
-       (1, 5, 10, 25, 50, 100, 250, 500, 1000)),
+       ENVOY_BUCKETS_MS),
     _m("input_sequence_length", "histogram", E, "short", "prompt tokens per request, " + ESTIMATE, (), None,
-       (10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)),
+       ENVOY_BUCKETS_MS),
     _m("output_sequence_length", "histogram", E, "short", "completion tokens per request, " + ESTIMATE, (), None,
-       (10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)),
+       ENVOY_BUCKETS_MS),
 ])
 
 SPAN_LABELS = ("service_name", "span_name", "span_kind", "status_code", "llm_model", "agent_id",

@@ -3,6 +3,7 @@ scenarios showing where they should: `dashctl verify` and the panels' numbers.""
 
 from __future__ import annotations
 
+import re
 import textwrap
 import time
 
@@ -14,7 +15,7 @@ from conftest import run_dashctl
 from dashctl import simulate as sim
 from dashctl.lint import iter_panels
 from dashctl.verify import Options, Prometheus, problems, run_dashboard, verify
-from panels.prices import load_prices
+from panels.catalog import default_catalog
 
 HOURS = 2
 
@@ -56,6 +57,40 @@ def _values(results) -> list[tuple[dict, float]]:
     return out
 
 
+def _metrics_of(panel: dict, catalog) -> set[str]:
+    """The catalog metrics a panel's targets read."""
+    names = set()
+    for t in panel.get("targets", []):
+        for word in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", t.get("expr", "")):
+            m = catalog.by_series(word)
+            if m is not None:
+                names.add(m.name)
+    return names
+
+
+def no_data_by_design(dashboards, config: sim.Config) -> set[tuple[str, str]]:
+    """Panels that legitimately show no data on the simulated deployment: every metric they read
+    is one the emitting code does not export with this configuration (brightstaff 0.4.36 exports
+    no process_*: metrics-reference "Verified against the emitting code")."""
+    absent = sim.absent_by_design(config)
+    catalog = default_catalog()
+    out = set()
+    for d in dashboards:
+        for p in iter_panels(d.model):
+            metrics = _metrics_of(p, catalog)
+            if metrics and metrics <= absent:
+                out.add((d.uid, p["title"]))
+    return out
+
+
+# Panels empty on the simulator's data because of a known panel bug (issue 14), each listed so
+# that the fix makes this test fail until the entry is removed.
+KNOWN_EMPTY = {
+    ("llm-latency-ttft-dashboard", "Time per output token by model (streaming)"):
+        "keeps only models whose streaming share is at least 99%: no model with mixed traffic shows",
+}
+
+
 def test_every_panel_of_every_dashboard_has_data(world, report):
     plan, server = world
     t0 = time.monotonic()
@@ -64,8 +99,31 @@ def test_every_panel_of_every_dashboard_has_data(world, report):
     expected = {(d.uid, p["title"]) for d in report.dashboards for p in iter_panels(d.model) if p.get("targets")}
     print(f"verify: {len(checked)} panels, {len(results)} queries in {time.monotonic() - t0:.1f}s")
     assert checked == expected
-    assert not findings, "panels without data:\n" + "\n".join(f.line() for f in findings)
+    by_design = no_data_by_design(report.dashboards, sim.Config())
+    empty = {(f.dashboard, f.panel) for f in findings}
+    assert empty - by_design == set(KNOWN_EMPTY), "panels without data:\n" + "\n".join(
+        f.line() for f in findings if (f.dashboard, f.panel) not in by_design)
     assert len(report.dashboards) >= 5
+
+
+def test_brightstaff_process_panels_have_data_with_a_build_that_exports_them(report, settings, tmp_path):
+    """The panels that are empty by design on brightstaff 0.4.36 work once brightstaff exports
+    process_* (Config.brightstaff_process_metrics): 15 minutes of data are enough."""
+    config = sim.Config(brightstaff_process_metrics=True)
+    by_design = no_data_by_design(report.dashboards, sim.Config())
+    assert by_design, "no panel reads brightstaff's process_*: drop this test"
+    plan = sim.plan(int(time.time()) - 60, 0.25, scenarios=())
+    path = tmp_path / "sim.om"
+    with open(path, "w", encoding="utf-8") as fh:
+        sim.write_openmetrics(fh, plan, jobs=settings.jobs, namespace=settings.spanmetrics_namespace, config=config)
+    server, _ = prom.start(path, tmp_path)
+    try:
+        boards = [d for d in report.dashboards if any(uid == d.uid for uid, _ in by_design)]
+        results, findings = verify(boards, Prometheus(server.url), Options(at=plan.end, range=600))
+        assert {(r.dashboard, r.panel) for r in results} >= by_design
+        assert not {(f.dashboard, f.panel) for f in findings} & by_design, [f.line() for f in findings]
+    finally:
+        server.stop()
 
 
 def test_verify_names_a_panel_with_no_data_and_one_with_a_query_error(world, report):
@@ -104,9 +162,10 @@ def test_outage_shows_on_the_error_panels_and_names_the_failing_provider(world, 
         assert worst[1] > 0 and worst[0].get("provider") == sim.OUTAGE_PROVIDER, (uid, title, worst)
         failing = sum(v for m, v in during if m.get("provider") == sim.OUTAGE_PROVIDER)
         calm_value = sum(v for m, v in before if m.get("provider") == sim.OUTAGE_PROVIDER)
-        assert failing > 10 * calm_value, (uid, title, failing, calm_value)
-        if "ratio" in title:
-            assert failing > 0.5, (uid, title, failing)  # most of its requests failed
+        if "ratio" in title:  # about half its requests or more failed, a few percent before
+            assert failing > 0.4 and failing > 4 * calm_value, (uid, title, failing, calm_value)
+        else:
+            assert failing > 10 * calm_value, (uid, title, failing, calm_value)
     statuses = {m.get("status_class") for m, v in _values(_panel(
         report, "plano-llm-upstream", "Upstream errors by provider / status / error class", plan, server, at))
         if m.get("provider") == sim.OUTAGE_PROVIDER and v > 0}
@@ -119,49 +178,47 @@ def test_rate_limit_spike_shows_on_the_rate_limited_panel(world, report):
     title = "Rate-limited requests / sec"
     during = _values(_panel(report, "plano-requests-overview", title, plan, server, w.start + 300))
     before = _values(_panel(report, "plano-requests-overview", title, plan, server, w.start - 300))
-    assert sum(v for _, v in during) > 10 * sum(v for _, v in before) > 0
-
-
-def _expected_brightstaff_usd(plan, t0, t1, model=None) -> float:
-    prices = load_prices()
-    usd = 0.0
-    for _, name, _ in sim.MODELS:
-        price = prices.get(name)
-        if price is None or (model and name != model):
-            continue
-        for kind, tokens in sim.totals(plan, "brightstaff_llm_tokens_total", {"model": name}, t0, t1,
-                                       by="kind").items():
-            usd += tokens * price.per_kind()[kind] / 1e6
-    return usd
+    truth = sim.truth(plan).span(w.start + 240, w.start + 300).count("ratelimited") / 60
+    assert sum(v for _, v in during) > 10 * sum(v for _, v in before)
+    assert sum(v for _, v in during) == pytest.approx(truth, rel=0.35)
 
 
 def test_cost_panels_give_the_usd_of_the_simulated_tokens_and_prices(world, report):
     plan, server = world
     w = plan.window("cost")
     span = w.end - w.start
-    total = _values(_panel(report, "plano-llm-cost", "Spend (selected range)", plan, server, w.end, span))
-    assert total[0][1] == pytest.approx(_expected_brightstaff_usd(plan, w.start, w.end), rel=1e-6)
+    truth = sim.truth(plan).window("cost")
     by_model = {m["model"]: v for m, v in _values(_panel(report, "plano-llm-cost",
                                                          "Spend by provider / model (selected range)",
                                                          plan, server, w.end, span))}
-    assert by_model[sim.COST_MODEL] == pytest.approx(
-        _expected_brightstaff_usd(plan, w.start, w.end, sim.COST_MODEL), rel=1e-6)
     assert sim.UNPRICED_MODEL not in by_model
+    anthropic = truth.usd(model=sim.OUTAGE_MODEL)  # prompt excludes the cached tokens: no convention trap
+    assert by_model[sim.OUTAGE_MODEL] == pytest.approx(anthropic, rel=0.01) and anthropic > 0
     unpriced = _values(_panel(report, "plano-llm-cost", "Tokens without a price (selected range)", plan, server,
                               w.end, span))
-    expected_unpriced = sum(sim.totals(plan, "brightstaff_llm_tokens_total", {"model": sim.UNPRICED_MODEL},
-                                       w.start, w.end).values())
-    assert unpriced[0][1] == pytest.approx(expected_unpriced, rel=1e-6) and expected_unpriced > 0
+    expected_unpriced = truth.total("llm_tokens", model=sim.UNPRICED_MODEL)
+    assert unpriced[0][1] == pytest.approx(expected_unpriced, rel=0.01) and expected_unpriced > 0
 
-    sdk = {m: sum(sim.totals(plan, "llm_cost_usd_micro_total", {"model": m}, w.start, w.end).values()) / 1e6
-           for m in {m for _, m, _ in sim.SDK_CALLS}}
+    sdk = truth.total("sdk_cost", by="model")
     total = _values(_panel(report, "llm-cost-dashboard", "Total cost (selected range)", plan, server, w.end, span))
-    assert total[0][1] == pytest.approx(sum(sdk.values()), rel=1e-6)
+    assert total[0][1] == pytest.approx(sum(sdk.values()) / 1e6, rel=0.01)
     by_model = {m["model"]: v for m, v in _values(_panel(report, "llm-cost-dashboard",
                                                          "Cost distribution by model (selected range)",
                                                          plan, server, w.end, span))}
-    assert by_model[sim.COST_MODEL] == pytest.approx(sdk[sim.COST_MODEL], rel=1e-6)
+    assert by_model[sim.COST_MODEL] == pytest.approx(sdk[sim.COST_MODEL] / 1e6, rel=0.01)
     assert max(by_model, key=by_model.get) == sim.COST_MODEL  # the spike is on this model
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14: plano-llm-cost bills OpenAI's cached tokens twice (prompt "
+                                       "includes cache_read) until the panels branch applies the convention")
+def test_cost_of_openai_models_applies_the_prompt_includes_cache_convention(world, report):
+    plan, server = world
+    w = plan.window("cost")
+    truth = sim.truth(plan).window("cost")
+    by_model = {m["model"]: v for m, v in _values(_panel(report, "plano-llm-cost",
+                                                         "Spend by provider / model (selected range)",
+                                                         plan, server, w.end, w.end - w.start))}
+    assert by_model[sim.COST_MODEL] == pytest.approx(truth.usd(model=sim.COST_MODEL), rel=0.01)
 
 
 def test_cli_verify_exit_codes(world, tmp_path):
