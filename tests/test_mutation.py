@@ -48,7 +48,7 @@ def test_every_value_changing_mutation_fails_a_value_test(value_world):
                     caught = True
                 else:
                     notes.append(f"at {c.obs.point}, vs the original: {differs[0]}; true: "
-                                 f"{ {'/'.join(k): round(v, 6) for k, v in c.expected.items()} }")
+                                 f"{ {'/'.join(k): v for k, v in c.expected.items()} }")
         return case, m, changed, caught, invalid, notes
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -21,7 +21,10 @@ def test_panel_shows_the_true_value(value_world, case):
     checked = check_all(value_world, CASES)[case.id]
     wrong = [f"at {c.obs.point}: {p}" for c in checked for p in c.problems]
     assert not wrong, f"{case.id} ({case.kind}), query: {checked[0].obs.query}\n" + "\n".join(wrong)
-    assert any(c.expected for c in checked), f"{case.id}: the truth is empty at every point (a test that cannot fail)"
+    if case.empty:
+        assert not any(c.expected for c in checked), f"{case.id}: expected nothing ({case.empty}), the truth has data"
+    else:
+        assert any(c.expected for c in checked), f"{case.id}: the truth is empty at every point (cannot fail)"
 
 
 def test_every_panel_with_a_number_is_checked(value_world, report):

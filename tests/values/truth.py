@@ -293,15 +293,27 @@ class Fn(Measure):
 
 
 # --- the simulator's ground truth (facts and raw observations, dashctl.simulate.truth) ------
-def _dims(f: Frame, rename: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    names = dict(rename)
-    return tuple(names.get(b, b) for b in f.by)
+def _dims(f: Frame, rename: tuple[tuple[str, str], ...], fixed: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The fact's dimensions for the panel's labels (those with a fixed value left out)."""
+    names, const = dict(rename), dict(fixed)
+    return tuple(names.get(b, b) for b in f.by if b not in const)
 
 
-def _keyed(grouped, by: tuple[str, ...]) -> dict[Key, float]:
+def _panel_key(f: Frame, by: tuple[str, ...], values: tuple, rename, fixed) -> Key:
+    """The panel's key for the fact's dimension values `values` (of `by`)."""
+    got, names, const = dict(zip(by, (str(x) for x in values), strict=True)), dict(rename), dict(fixed)
+    return tuple(const[b] if b in const else got.get(names.get(b, b), "") for b in f.by)
+
+
+def _keyed(f: Frame, grouped, by: tuple[str, ...], rename, fixed) -> dict[Key, float]:
+    """{panel key: value} from a View's grouped answer."""
     if not by:
-        return {(): float(grouped)} if grouped else {}
-    return {tuple(str(x) for x in k): float(v) for k, v in grouped.items()}
+        return {_panel_key(f, by, (), rename, fixed): float(grouped)} if grouped else {}
+    out: dict[Key, float] = {}
+    for k, v in grouped.items():
+        key = _panel_key(f, by, k if isinstance(k, tuple) else (k,), rename, fixed)
+        out[key] = out.get(key, 0.0) + float(v)
+    return out
 
 
 @attrs.frozen
@@ -315,40 +327,50 @@ class Fact(Measure):
     summed: bool = False
     per_second: bool = True
     rename: tuple[tuple[str, str], ...] = ()
+    fixed: tuple[tuple[str, str], ...] = ()
 
     def __call__(self, f):
         span = f.rate if self.per_second else f.range
         view = f.truth.span(span.t0, span.t1)
-        by = _dims(f, self.rename)
+        by = _dims(f, self.rename, self.fixed)
         get = view.total if self.summed else view.count
-        out = {k: span.per_window(v) for k, v in _keyed(get(self.fact, by, **dict(self.match)), by).items()}
+        grouped = get(self.fact, by, **dict(self.match))
+        out = {k: span.per_window(v) for k, v in _keyed(f, grouped, by, self.rename, self.fixed).items()}
         return {k: v / span.seconds for k, v in out.items()} if self.per_second else out
 
 
-def facts(fact: str, per_second: bool = True, summed: bool = False, rename: dict | None = None, **match) -> Fact:
-    return Fact(fact, tuple(match.items()), summed, per_second, tuple((rename or {}).items()))
+def facts(fact: str, per_second: bool = True, summed: bool = False, rename: dict | None = None,
+          fixed: dict | None = None, **match) -> Fact:
+    """Events of a truth fact (see Fact); `fixed` gives a panel label the one value it always has."""
+    return Fact(fact, tuple(match.items()), summed, per_second, tuple((rename or {}).items()),
+                tuple((fixed or {}).items()))
 
 
 @attrs.frozen
-class TrueQuantile(Measure):
-    """The q-quantile of the raw observations of a truth sample family in the rate window,
-    per key (`scale` converts its unit to the panel's: 1000 for s -> ms)."""
+class Observed(Measure):
+    """A statistic of the raw observations of a truth sample family, per key: the q-quantile
+    over the rate window (kind "quantile"), or the mean over the range (`q` None, kind "count").
+    `scale` converts the unit to the panel's (1000: s -> ms)."""
 
     fact: str
-    q: float
+    q: float | None
     buckets: tuple[float, ...] = ()
     match: tuple = ()
     scale: float = 1.0
     rename: tuple[tuple[str, str], ...] = ()
-    kind = "quantile"
+    fixed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kind(self):
+        return "count" if self.q is None else "quantile"
 
     def __call__(self, f):
         from dashctl.simulate import SAMPLES
-        from dashctl.simulate import quantile as q_of
 
-        view = f.truth.span(f.rate.t0, f.rate.t1)
+        span = f.range if self.q is None else f.rate
+        view = f.truth.span(span.t0, span.t1)
         dims = SAMPLES[self.fact]
-        by = _dims(f, self.rename)
+        by = _dims(f, self.rename, self.fixed)
         idx = [dims.index(b) for b in by]
         match = dict(self.match)
         grouped: dict[Key, list[float]] = {}
@@ -357,7 +379,24 @@ class TrueQuantile(Measure):
                 if fam != self.fact or not all(_matches(key[dims.index(k)], w) for k, w in match.items()):
                     continue
                 grouped.setdefault(tuple(str(key[i]) for i in idx), []).extend(xs)
-        return {k: q_of(xs, self.q) * self.scale for k, xs in grouped.items() if xs}
+        stat = (lambda xs: sum(xs) / len(xs)) if self.q is None else (lambda xs: _quantile_range(xs, self.q))
+        return {_panel_key(f, by, k, self.rename, self.fixed): _scaled(stat(xs), self.scale)
+                for k, xs in grouped.items()}
+
+
+def _scaled(v, scale: float):
+    return (v[0] * scale, v[1] * scale) if isinstance(v, tuple) else v * scale
+
+
+def _quantile_range(xs: list[float], q: float) -> tuple[float, float]:
+    """Every value between these two is a q-quantile of the observations: the smallest with at
+    least q·n observations at or below it, and the largest with at most q·n below it."""
+    s = sorted(xs)
+    n = len(s)
+    rank = q * n
+    lo = s[max(0, math.ceil(rank) - 1)]
+    hi = s[min(n - 1, math.floor(rank))]
+    return (min(lo, hi), max(lo, hi))
 
 
 def _matches(value, want) -> bool:
@@ -368,6 +407,13 @@ def _matches(value, want) -> bool:
     return value == want
 
 
-def true_quantile(fact: str, q: float, buckets: Iterable[float], scale: float = 1.0, rename: dict | None = None,
-                  **match) -> TrueQuantile:
-    return TrueQuantile(fact, q, tuple(buckets), tuple(match.items()), scale, tuple((rename or {}).items()))
+def observed_quantile(fact: str, q: float, buckets: Iterable[float], scale: float = 1.0,
+                      rename: dict | None = None, fixed: dict | None = None, **match) -> Observed:
+    """The true q-quantile of a truth sample family in the rate window."""
+    return Observed(fact, q, tuple(buckets), tuple(match.items()), scale, tuple((rename or {}).items()),
+                    tuple((fixed or {}).items()))
+
+
+def observed_mean(fact: str, scale: float = 1.0, **match) -> Observed:
+    """The true mean of a truth sample family over the range."""
+    return Observed(fact, None, (), tuple(match.items()), scale)

@@ -29,6 +29,7 @@ def start(work: Path, settings, report) -> tuple[World, prom.Prometheus, str]:
     path.unlink()
     probe = server.query(f"count_over_time({ledger.names()[0]}[1m])", plan.end)
     left_closed = int(float(probe[0]["value"][1])) == 60 // plan.step + 1
-    world = World(plan, ledger, server.url, left_closed, report.by_uid())
+    truth = sim.truth(plan, jobs=settings.jobs, namespace=settings.spanmetrics_namespace)
+    world = World(plan, ledger, server.url, left_closed, report.by_uid(), truth)
     return world, server, (f"simulated in {t1 - t0:.1f}s, ledger read in {t2 - t1:.1f}s, backfill "
                            f"{timings['backfill']:.1f}s, prometheus ready in {timings['start']:.1f}s")
