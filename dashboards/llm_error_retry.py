@@ -8,7 +8,7 @@ def dashboard(s):
         s, uid="llm-error-retry-dashboard", title="LLM Error & Retry", folder=s.llm_folder,
         desc="Success and error rates of LLM calls, their error ratio per provider and model, finish reasons "
              "(stop, length, content_filter, tool_calls) and the share of calls that needed retries.",
-        variables=llm.variables(), tags=("llm", "llm-observability"),
+        variables=llm.variables(s), marks=[llm.restarts(s)], tags=("llm", "llm-observability"),
         links=[kit.dashboard_link("LLM Observability", ["llm-observability"])],
         rows=[
             kit.row("Errors",

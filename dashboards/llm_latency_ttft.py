@@ -11,7 +11,7 @@ def dashboard(s):
         s, uid="llm-latency-ttft-dashboard", title="LLM Latency & TTFT", folder=s.llm_folder,
         desc="End-to-end latency and time to first token of LLM calls per model (LLM instrumentation SDK), "
              "with the traffic and token throughput that explain them.",
-        variables=llm.variables(), tags=("llm", "llm-observability"),
+        variables=llm.variables(s), marks=[llm.restarts(s)], tags=("llm", "llm-observability"),
         links=[kit.dashboard_link("LLM Observability", ["llm-observability"])],
         rows=[
             kit.row("Latency",

@@ -10,7 +10,7 @@ def dashboard(s):
         s, uid="plano-http-red", title="Plano - HTTP RED", folder=s.plano_folder,
         desc="Rate, errors and duration of brightstaff's HTTP API, and what Envoy sees of it.",
         variables=(v.instance(p.BUILD_INFO),), tags=("plano", "brightstaff"),
-        links=[kit.dashboard_link("Plano", ["plano"])],
+        links=[kit.dashboard_link("Plano", ["plano"])], marks=[p.restarts(s)],
         rows=[
             kit.row("Rate",
                     p.http_rate_detail(s, w=18), p.http_error_ratio_stat(s, "5xx", w=6),

@@ -18,7 +18,7 @@ def dashboard(s):
         desc=f"What Plano's LLM traffic costs: brightstaff's tokens x list prices (price file version "
              f"{prices.version}, {len(prices.models)} models), by provider, model and token kind.",
         variables=(v.provider(cost.TOKENS), v.model(cost.TOKENS)), tags=("plano", "llm", "cost"),
-        links=[kit.dashboard_link("Plano", ["plano"])],
+        links=[kit.dashboard_link("Plano", ["plano"])], marks=cost.price_versions(s, prices),
         rows=[
             kit.row("Spend",
                     cost.spend_total(s, prices, w=8), cost.spend_rate_now(s, prices, w=8),
@@ -27,8 +27,12 @@ def dashboard(s):
             kit.row("Providers and token kinds",
                     cost.spend_by_provider(s, prices), cost.spend_by_kind(s, prices),
                     cost.spend_rate_by_kind(s, prices, w=8)),
+            kit.row("Per request, per token, and what the cache saves",
+                    cost.cost_per_request(s, prices), cost.cost_per_1k_tokens(s, prices),
+                    cost.cache_savings(s, prices)),
             kit.row("Coverage",
                     cost.unpriced_rate(s, prices), p.usage_missing(s)),
+            kit.row("The SDK's own figures (another price file: never add)", cost.sdk_spend_by_service(s, w=24)),
             kit.row("Prices", cost.price_list(s, prices)),
         ],
     )

@@ -5,7 +5,7 @@ follow the `spanmetrics_namespace` setting; the rate-limit panel reads every nam
 `ratelimit_metrics`.
 """
 
-from panels import kit, spans
+from panels import kit, signals, spans
 
 
 def dashboard(s):
@@ -15,6 +15,7 @@ def dashboard(s):
              "rate limiter: requests per model, agent and service, latency, errors and rate limiting.",
         tags=("plano", "llm", "observability"), links=[kit.dashboard_link("Plano", ["plano"])],
         rows=[
+            kit.row("Golden signals", *signals.span_golden_signals(s)),
             kit.row("Requests",
                     spans.llm_requests_by_model(s), spans.agent_requests_by_agent(s),
                     spans.requests_by_service(s), spans.ratelimited(s)),

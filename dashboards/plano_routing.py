@@ -11,7 +11,7 @@ def dashboard(s):
         desc="How brightstaff routes: which models it selects, how often it falls back, how long deciding "
              "takes, the routing service's outcomes, the session cache and model-switch decisions.",
         variables=(v.instance(p.BUILD_INFO),), tags=("plano", "routing"),
-        links=[kit.dashboard_link("Plano", ["plano"])],
+        links=[kit.dashboard_link("Plano", ["plano"])], marks=[p.restarts(s)],
         rows=[
             kit.row("Decisions",
                     p.model_selection(s), p.fallback_ratio(s), p.decision_latency(s), p.routing_outcomes(s, w=12)),

@@ -10,34 +10,34 @@ summed by what the panel shows and scaled once:
     USD over range  sum by (provider, model) (increase(tokens{...}[$__range]) * 10 or ...) / 1000000
 
 Cache-read and cache-write tokens cost the model's input price unless the file gives a cache
-price. Tokens of models the file does not price, and of token kinds it cannot price, are never
-counted as 0 USD: `unpriced_tokens` lists them for their own panel.
+price. The token convention (panels/tokens.py) applies: for OpenAI-convention providers `prompt`
+already holds the cached tokens, so each model gets one more term, its cache_read tokens counted
+inside prompt (relabelled kind="prompt") times minus the input price: every token is billed once,
+prompt at the input price for the uncached part only. Tokens of models the file does not price,
+and of token kinds it cannot price, are never counted as 0 USD: `unpriced_tokens` lists them for
+their own panel.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-import attrs
-
 from panels import kit
 from panels import queries as q
-from panels.catalog import BRIGHTSTAFF, TOKEN_KINDS
+from panels import tokens as tk
+from panels.catalog import LLM, TOKEN_KINDS
 from panels.prices import PriceList
 
-TOKENS = {m.name: m for m in BRIGHTSTAFF.metrics}["brightstaff_llm_tokens_total"]
+TOKENS = tk.TOKENS
 PER_MILLION = 1_000_000
 HOUR = 3600
 MODEL = ("provider", "model")
+_tokens = tk.tokens
 
 
-def _tokens(**matchers) -> q.Sel:
-    """Token selector that still honours the dashboard's model/provider variables."""
-    return attrs.evolve(q.sel(TOKENS, **matchers), bind_explicit=True)
-
-
-def price_terms(prices: PriceList, counter: Callable = q.rate) -> list[q.Expr]:
-    """counter(tokens of a model's kinds at one price) * that price, per model and distinct price."""
+def price_terms(prices: PriceList, counter: Callable = q.rate, s=None) -> list[q.Expr]:
+    """counter(tokens of a model's kinds at one price) * that price, per model and distinct price,
+    plus, with the settings' token convention, the cached tokens inside prompt at minus the input price."""
     terms = []
     for m in prices.models:
         kinds_at: dict[float, list[str]] = {}
@@ -46,17 +46,19 @@ def price_terms(prices: PriceList, counter: Callable = q.rate) -> list[q.Expr]:
         for price, kinds in kinds_at.items():
             kind = kinds[0] if len(kinds) == 1 else q.one_of(*kinds)
             terms.append(counter(_tokens(model=m.model, kind=kind)) * q.Num(price))
+        if s is not None and m.input_price_per_1m:
+            terms.append(tk.cached_in_prompt(s, counter, model=m.model) * q.Num(-m.input_price_per_1m))
     return terms
 
 
-def spend_rate(prices: PriceList, by=MODEL) -> q.Expr:
+def spend_rate(prices: PriceList, by=MODEL, s=None) -> q.Expr:
     """USD per hour, by the given labels."""
-    return q.sum_(q.or_all(price_terms(prices, q.rate)), by) * HOUR / PER_MILLION
+    return q.sum_(q.or_all(price_terms(prices, q.rate, s)), by) * HOUR / PER_MILLION
 
 
-def spend(prices: PriceList, by=MODEL) -> q.Expr:
-    """USD over the selected range, by the given labels."""
-    return q.sum_(q.or_all(price_terms(prices, q.increase)), by) / PER_MILLION
+def spend(prices: PriceList, by=MODEL, s=None) -> q.Expr:
+    """USD over the selected range, by the given labels (series born inside it counted)."""
+    return q.sum_(q.or_all(price_terms(prices, q.grown, s)), by) / PER_MILLION
 
 
 def unpriced_tokens(prices: PriceList, by=MODEL + ("kind",), counter: Callable = q.rate) -> q.Expr:
@@ -88,15 +90,16 @@ def price_list(s, prices: PriceList, w=24):
 
 def spend_total(s, prices: PriceList, w=6):
     return kit.stat(
-        "Spend (selected range)", kit.target(spend(prices, ()), "USD", instant=True),
+        "Spend (selected range)", kit.target(spend(prices, (), s), "USD", instant=True),
         unit="currencyUSD", w=w, h=5, graph=False, decimals=2,
-        desc="USD spent on priced models over the selected range: tokens x list price. Tokens without a "
-             "price are not in it (see that panel).")
+        desc="USD spent on priced models over the selected range: tokens x list price, each token once (the "
+             "cached tokens inside an OpenAI-convention prompt count at the cache-read price only). Tokens without "
+             "a price are not in it (see that panel); responses without usage add no tokens, so it is a lower bound.")
 
 
 def spend_rate_now(s, prices: PriceList, w=6):
     return kit.stat(
-        "Spend rate now (USD/hour)", kit.target(spend_rate(prices, ()), "USD/hour"),
+        "Spend rate now (USD/hour)", kit.target(spend_rate(prices, (), s), "USD/hour"),
         unit="currencyUSD", w=w, h=5, decimals=2,
         desc="Current spending speed in USD per hour, from the last point of the token rate; the "
              "sparkline shows its course over the range.")
@@ -105,9 +108,9 @@ def spend_rate_now(s, prices: PriceList, w=6):
 def unpriced_total(s, prices: PriceList, w=6):
     return kit.stat(
         "Tokens without a price (selected range)",
-        kit.target(unpriced_tokens(prices, (), q.increase).or_(q.Vector(0)), "tokens",
+        kit.target(unpriced_tokens(prices, (), q.grown).or_(q.Vector(0)), "tokens",
                    instant=True),
-        unit="short", w=w, h=5, graph=False, decimals=0, thresholds=((None, kit.GREEN), (1, kit.ORANGE)),
+        unit="suffix: tok", w=w, h=5, graph=False, decimals=0, thresholds=((None, kit.GREEN), (1, kit.ORANGE)),
         desc="Tokens over the selected range that no price applies to, so missing from the spend. Orange "
              "when any: add their models to the price file.")
 
@@ -115,7 +118,7 @@ def unpriced_total(s, prices: PriceList, w=6):
 def spend_rate_by_model(s, prices: PriceList, w=12):
     return kit.timeseries(
         "Spend rate by provider / model (USD/hour)",
-        kit.target(spend_rate(prices), "{{provider}}/{{model}}"), unit="currencyUSD", w=w, h=9, stack=True,
+        kit.target(spend_rate(prices, MODEL, s), "{{provider}}/{{model}}"), unit="currencyUSD", w=w, h=9, stack=True,
         desc="USD per hour per provider and model, stacked: the height is the total burn rate. Prompt, "
              "completion and cache tokens each at their own price.")
 
@@ -123,28 +126,29 @@ def spend_rate_by_model(s, prices: PriceList, w=12):
 def spend_by_model(s, prices: PriceList, w=12):
     return kit.bargauge(
         "Spend by provider / model (selected range)",
-        kit.target(spend(prices), "{{provider}}/{{model}}", instant=True), unit="currencyUSD", w=w, h=9,
-        desc="USD each provider and model cost over the selected range.")
+        kit.target(spend(prices, MODEL, s), "{{provider}}/{{model}}", instant=True), unit="currencyUSD", w=w, h=9,
+        desc="USD each provider and model cost over the selected range, largest first.")
 
 
 def spend_by_provider(s, prices: PriceList, w=8):
     return kit.piechart(
         "Spend by provider (selected range)",
-        kit.target(spend(prices, ("provider",)), "{{provider}}", instant=True), unit="currencyUSD", w=w, h=9,
+        kit.target(spend(prices, ("provider",), s), "{{provider}}", instant=True), unit="currencyUSD", w=w, h=9,
         desc="Each provider's share of the USD spent over the selected range.")
 
 
 def spend_by_kind(s, prices: PriceList, w=8):
     return kit.piechart(
         "Prompt vs completion spend (selected range)",
-        kit.target(spend(prices, ("kind",)), "{{kind}}", instant=True), unit="currencyUSD", w=w, h=9,
-        desc="USD over the selected range by token kind: prompt (input), completion (output), cache_read and "
-             "cache_write. A large prompt share: long contexts; prompt caching would cut it.")
+        kit.target(spend(prices, ("kind",), s), "{{kind}}", instant=True), unit="currencyUSD", w=w, h=9,
+        desc="USD over the selected range by token kind: prompt (the uncached input, at the input price), "
+             "completion (output), cache_read and cache_write at their cache prices. A large prompt share: long "
+             "contexts; prompt caching would cut it.")
 
 
 def spend_rate_by_kind(s, prices: PriceList, w=16):
     return kit.timeseries(
-        "Spend rate by token kind (USD/hour)", kit.target(spend_rate(prices, ("kind",)), "{{kind}}"),
+        "Spend rate by token kind (USD/hour)", kit.target(spend_rate(prices, ("kind",), s), "{{kind}}"),
         unit="currencyUSD", w=w, h=9, stack=True,
         desc="USD per hour by token kind, stacked: what prompts, completions and cache traffic cost.")
 
@@ -152,6 +156,88 @@ def spend_rate_by_kind(s, prices: PriceList, w=16):
 def unpriced_rate(s, prices: PriceList, w=12):
     return kit.timeseries(
         "Tokens without a price",
-        kit.target(unpriced_tokens(prices), "{{provider}}/{{model}} {{kind}}"), unit="short", w=w, h=9,
+        kit.target(unpriced_tokens(prices), "{{provider}}/{{model}} {{kind}}"), unit="suffix: tok/s", w=w, h=9,
         desc="Tokens per second of models the price file does not list (or of token kinds it cannot price): "
              "they are not in any spend panel. Should be empty; add a line per model to the price file.")
+
+
+# --- what the cache saves and what a request costs ---------------------------------------------
+def savings_terms(prices: PriceList, counter: Callable = q.grown) -> list[q.Expr]:
+    """cache_read tokens x (input price - cache-read price) per model that has a cheaper cache price."""
+    return [counter(_tokens(model=m.model, kind="cache_read"))
+            * q.Num(m.input_price_per_1m - m.per_kind()["cache_read"])
+            for m in prices.models if m.input_price_per_1m > m.per_kind()["cache_read"]]
+
+
+def cache_savings(s, prices: PriceList, w=8):
+    terms = savings_terms(prices)
+    expr = q.sum_(q.or_all(terms), MODEL) / PER_MILLION if terms else q.Vector(0)
+    return kit.bargauge(
+        "Prompt cache savings by provider / model (selected range)",
+        kit.target(expr, "{{provider}}/{{model}}", instant=True), unit="currencyUSD", w=w, h=9,
+        desc="USD the provider's prompt cache saved over the selected range: cache_read tokens x (input price - "
+             "cache-read price), per model whose price file entry has a cheaper cache price. Largest first.")
+
+
+def _per(numerator: q.Expr, denominator: q.Expr) -> q.Expr:
+    return numerator / q.Bin(">", denominator, q.Num(0))
+
+
+def cost_per_request(s, prices: PriceList, w=8):
+    from panels import plano
+
+    requests = plano.upstream_total_expr(MODEL, q.grown)
+    return kit.bargauge(
+        "Cost per request by provider / model (selected range)",
+        kit.target(_per(spend(prices, MODEL, s), requests), "{{provider}}/{{model}}", instant=True),
+        unit="currencyUSD", w=w, h=9,
+        desc="USD per upstream request over the selected range: spend / requests (each request once, stream "
+             "copies left out; failed requests count as requests). Largest first.")
+
+
+def cost_per_1k_tokens(s, prices: PriceList, w=8):
+    tokens = tk.all_tokens(s, MODEL, q.grown)
+    return kit.bargauge(
+        "Cost per 1,000 tokens by provider / model (selected range)",
+        kit.target(_per(spend(prices, MODEL, s) * 1000, tokens), "{{provider}}/{{model}}", instant=True),
+        unit="currencyUSD", w=w, h=9,
+        desc="USD per 1,000 tokens (input, cached or not, plus completion; each token once by the provider's "
+             "convention) over the selected range. Largest first.")
+
+
+SDK_COST = {m.name: m for m in LLM.metrics}["llm_cost_usd_micro_total"]
+
+
+def sdk_spend_by_service(s, w=12):
+    return kit.bargauge(
+        "SDK-reported spend by service (selected range)",
+        kit.target(q.range_total(SDK_COST, ("service_name",)) / PER_MILLION, "{{service_name}}", instant=True),
+        unit="currencyUSD", w=w, h=9,
+        desc="USD the LLM instrumentation SDK reports per service (its micro-USD counter / 1e6), priced with the "
+             "SDK's own price file (gpt-4o at 5/15 USD, two models): a different source and different prices "
+             "than the panels above. Never add the two. Calls without a price match record no cost.")
+
+
+# --- annotations -----------------------------------------------------------------------------------
+def _version_time(version: str) -> int | None:
+    import datetime
+
+    try:
+        day = datetime.date.fromisoformat(version)
+    except ValueError:
+        return None
+    return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp())
+
+
+def price_versions(s, prices: PriceList):
+    """One mark per dated price-file version, at its date (versions that are not dates get none)."""
+    out = []
+    for version in sorted({m.version for m in prices.models}):
+        at = _version_time(version)
+        if at is None:
+            continue
+        models = ", ".join(m.model for m in prices.models if m.version == version)
+        near = q.Bin("<", q.Call("abs", (q.Bin("-", q.Call("vector", (q.Call("time"),)), q.Num(at)),)), q.Num(60))
+        out.append(kit.annotation(f"price file {version}", near, f"prices version {version}",
+                                  f"model prices of this version: {models}", kit.BLUE))
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from panels import kit
 from panels import queries as q
+from panels import tokens as tk
 from panels.catalog import BRIGHTSTAFF, ENVOY
 
 M = {m.name: m for m in BRIGHTSTAFF.metrics + ENVOY.metrics}
@@ -30,18 +31,53 @@ ROUTER_SKIPS = M["brightstaff_router_skips_total"]
 BUILD_INFO = M["brightstaff_build_info"]
 ENVOY_RQ = M["envoy_cluster_upstream_rq_total"]
 ENVOY_RQ_XX = M["envoy_cluster_upstream_rq_xx"]
+ENVOY_TTFT = M["time_to_first_token"]
+ENVOY_TPOT = M["time_per_output_token"]
+ENVOY_LATENCY = M["request_latency"]
+ENVOY_TOKENS_PER_SECOND = M["tokens_per_second"]
+ENVOY_INPUT_LENGTH = M["input_sequence_length"]
+ENVOY_OUTPUT_LENGTH = M["output_sequence_length"]
 
 # An upstream that answered 429 or 5xx is error_class="none": the failure shows only in
-# status_class (metrics-reference.md). Upstream errors are therefore both.
-UPSTREAM_FAILED_STATUS = q.rx("4xx|5xx|error")
+# status_class. A stream that fails mid-body is counted twice, as error_class="stream" and again
+# as "none", with the same status class (metrics-reference.md, verified section). So:
+#   requests = every series but error_class="stream" (one count per request);
+#   failures = status 4xx/5xx/error without the stream copy, plus every non-"none" error class of a
+#              status that is not a failure (transport errors, and the one stream count of a failed
+#              stream): two disjoint selections, added.
+FAILED = "4xx|5xx|error"
+UPSTREAM_FAILED_STATUS = q.rx(FAILED)
 RATIO_STEPS = ((None, kit.GREEN), (0.01, kit.ORANGE), (0.05, kit.RED))
 HIT_STEPS = ((None, kit.RED), (0.5, kit.ORANGE), (0.8, kit.GREEN))
+TOKEN_RATE = "suffix: tok/s"
 
 
-def upstream_errors_expr(by=("provider", "status_class", "error_class")) -> q.Expr:
-    """Failed upstream requests/s: a 4xx/5xx/no answer, or a transport error class."""
-    return q.sum_rate(UPSTREAM, by, status_class=UPSTREAM_FAILED_STATUS).or_(
-        q.sum_rate(UPSTREAM, by, error_class=q.ne("none")))
+def upstream_requests(counter=q.rate, **matchers) -> q.Expr:
+    """Per-series upstream requests, each once: the stream copies left out."""
+    return counter(q.sel(UPSTREAM, error_class=q.ne("stream"), **matchers))
+
+
+def upstream_failures(counter=q.rate) -> list[q.Expr]:
+    """The two disjoint selections whose sum is every failed upstream request, once."""
+    return [counter(q.sel(UPSTREAM, status_class=UPSTREAM_FAILED_STATUS, error_class=q.ne("stream"))),
+            counter(q.sel(UPSTREAM, status_class=q.nre(FAILED), error_class=q.ne("none")))]
+
+
+def upstream_total_expr(by=("provider",), counter=q.rate) -> q.Expr:
+    return q.sum_(upstream_requests(counter), by)
+
+
+def upstream_errors_expr(by=("provider", "status_class", "error_class"), counter=q.rate) -> q.Expr:
+    """Failed upstream requests/s: a 4xx/5xx/no answer, or a transport or stream error, each once."""
+    return q.add_disjoint(upstream_failures(counter), by)
+
+
+def upstream_error_ratio_expr(by=("provider",), counter=q.rate) -> q.Expr:
+    return q.ratio(upstream_errors_expr(by, counter), upstream_total_expr(by, counter))
+
+
+def _top(metric) -> str:
+    return f"{metric.buckets[-1]:g} {metric.unit}"
 
 
 # --- HTTP RED --------------------------------------------------------------------------------
@@ -50,7 +86,8 @@ def http_rate_by_handler(s, w=12):
         "Request rate by handler", kit.target(q.sum_rate(HTTP, ("handler",)), "{{handler}}"),
         unit="reqps", w=w,
         desc="Requests per second brightstaff served, per handler. A drop to zero with Envoy still "
-             "sending (Process & Envoy) means brightstaff stopped answering.")
+             "sending (Process & Envoy) means brightstaff stopped answering. not_found with status 2xx is "
+             "GET /debug/memstats, not an error.")
 
 
 def http_rate_detail(s, w=24):
@@ -60,53 +97,75 @@ def http_rate_detail(s, w=24):
                    "{{handler}} {{method}} {{status_class}}"),
         unit="reqps", w=w, stack=True,
         desc="Requests per second by handler, HTTP method and status class, stacked: the height is the "
-             "total; a growing 4xx or 5xx band is the share that failed.")
+             "total; a growing 4xx or 5xx band is the share that failed. Agent and routing paths are labelled "
+             "whatever their method.")
 
 
-def _http_ratio(status: str, by=()):
-    return q.ratio(q.sum_rate(HTTP, by, status_class=status), q.sum_rate(HTTP, by))
+NOT_FOUND = "not_found"
+
+
+def _http_ratio(status: str, by=(), **part):
+    return q.ratio(q.sum_rate(HTTP, by, status_class=status, **part), q.sum_rate(HTTP, by))
 
 
 def http_error_ratio_stat(s, status="5xx", w=6):
+    if status == "4xx":  # unknown paths (handler not_found) are not failures of the API
+        targets = [kit.target(_http_ratio(status, handler=q.ne(NOT_FOUND)), "4xx of API handlers"),
+                   kit.target(_http_ratio(status, handler=NOT_FOUND), "unknown paths (not_found)")]
+        also = (" Requests to unknown paths (handler not_found) are shown apart: a scanner or a wrong base URL, "
+                "not a failing API.")
+    else:
+        targets, also = [kit.target(_http_ratio(status), f"{status} ratio")], ""
     return kit.stat(
-        f"{status} error ratio", kit.target(_http_ratio(status), f"{status} ratio"),
-        unit="percentunit", w=w, h=8 if w >= 12 else 4, thresholds=RATIO_STEPS, decimals=2,
+        f"{status} error ratio", *targets,
+        unit="percentunit", w=w, h=8 if w >= 12 else 4, thresholds=RATIO_STEPS, decimals=2, no_value=kit.NO_TRAFFIC,
         desc=f"Share of brightstaff HTTP responses with status {status} over all responses, at the "
-             f"end of the range (the sparkline shows its course). 0% when none failed; empty only when "
-             f"there was no traffic at all. Green below 1%, red above 5%.")
+             f"end of the range (the sparkline shows its course). 0% when none failed; \"no traffic\" when "
+             f"there were no requests. Green below 1%, red above 5%.{also}")
 
 
 def http_error_ratio_by_handler(s, status="5xx", w=12):
     return kit.timeseries(
         f"{status} ratio by handler", kit.target(_http_ratio(status, ("handler",)), "{{handler}}"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS,
-        desc=f"Share of each handler's responses that were {status}. Computed as errors / all "
-             f"requests of the handler, so it stays exact at low traffic (no clamp to 1 req/s).")
+        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value=kit.NO_TRAFFIC,
+        desc=f"Share of each handler's responses that were {status}: errors / requests of the handler, exact "
+             f"at low traffic, 0% when none failed. not_found is its own line (unknown paths).")
 
 
 def http_duration(s, w=24):
     return kit.timeseries(
-        "Request duration p50 / p95 / p99 by handler",
-        kit.quantile_targets(HTTP_DURATION, ("handler",)), unit="s", w=w, h=9,
-        desc="Latency percentiles of brightstaff HTTP requests per handler, from the duration histogram "
-             "(buckets 5 ms to 60 s: values above 60 s show as 60 s). p99 far above p50 means a slow tail.")
+        "Time to response headers p50 / p95 / p99 by handler",
+        kit.quantile_targets(HTTP_DURATION, ("handler",)), above_top(HTTP_DURATION, ("handler",)),
+        unit="s", w=w, h=9, right=kit.ABOVE_RIGHT, thresholds=((None, kit.GREEN), (1, kit.ORANGE), (5, kit.RED)),
+        desc="Latency percentiles of brightstaff HTTP requests per handler, up to the response headers: a "
+             "streamed LLM body is sent afterwards and is not included (end-to-end LLM time: LLM upstream "
+             f"latency). Buckets 5 ms to {_top(HTTP_DURATION)}: a quantile there means that much or more; the "
+             "dashed 'above' lines (right axis) show the share beyond the top bucket.")
+
+
+def above_top(metric, by, legend="", **matchers):
+    return kit.above_top_target(metric, by, legend, **matchers)
 
 
 def in_flight(s, w=12):
     return kit.timeseries(
-        "In-flight requests by handler", kit.target(q.sum_(q.raw_gauge(IN_FLIGHT), ("handler",)), "{{handler}}"),
+        "In-flight requests by handler (until response headers)",
+        kit.target(q.sum_(q.raw_gauge(IN_FLIGHT), ("handler",)), "{{handler}}"),
         unit="short", w=w,
-        desc="Requests brightstaff is working on right now, per handler. Steady growth with flat request "
-             "rate means requests are piling up (slow upstreams).")
+        desc="Requests brightstaff is working on right now, per handler, until their response headers are "
+             "sent: a request whose LLM body is still streaming no longer counts. Growth with a flat request "
+             "rate means requests are piling up before the upstream answers.")
 
 
 # --- LLM upstream ------------------------------------------------------------------------------
 def upstream_rate(s, w=12):
     return kit.timeseries(
         "Upstream request rate by provider / model",
-        kit.target(q.sum_rate(UPSTREAM, ("provider", "model")), "{{provider}}/{{model}}"),
+        kit.target(upstream_total_expr(("provider", "model")), "{{provider}}/{{model}}"),
         unit="reqps", w=w,
-        desc="Requests per second brightstaff sent to LLM providers, per provider and model.")
+        desc="Requests per second brightstaff sent to LLM providers, per provider and model, each once: a "
+             "stream failing mid-body is counted twice by brightstaff (error_class stream and none), so the "
+             "stream copies are left out.")
 
 
 def upstream_errors(s, w=12):
@@ -114,43 +173,60 @@ def upstream_errors(s, w=12):
         "Upstream errors by provider / status / error class",
         kit.target(upstream_errors_expr(), "{{provider}} {{status_class}} / {{error_class}}"),
         unit="reqps", w=w, stack=True,
-        desc="Failed LLM upstream requests per second. Counts both answers with status 4xx/5xx "
-             "(a provider's 429 or 503 has error_class=none, so it shows here by its status class) and "
-             "requests with no usable answer (timeout, connect, parse, stream errors).")
+        desc="Failed LLM upstream requests per second, each once. Answers with status 4xx/5xx (a 429 or 503 "
+             "has error_class=none, so it shows by its status class), sends that got no answer (status error: "
+             "connect, other), and streams that failed mid-body (2xx / stream; their second count as none is "
+             "left out). The upstream is Plano's own Envoy egress: a provider outage arrives as 5xx.")
 
 
 def upstream_error_ratio(s, w=12):
     by = ("provider",)
     return kit.timeseries(
         "Upstream error ratio by provider",
-        kit.target(q.ratio(upstream_errors_expr(by), q.sum_rate(UPSTREAM, by)), "{{provider}}"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS,
-        desc="Share of each provider's requests that failed (4xx/5xx/no answer, or an error class). "
-             "0% when all succeeded; exact at low traffic.")
+        kit.target(upstream_error_ratio_expr(by), "{{provider}}"),
+        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value=kit.NO_TRAFFIC,
+        desc="Share of each provider's requests that failed (4xx/5xx/no answer, or a transport or stream "
+             "error), each failure and each request counted once (stream copies out of both). 0% when all "
+             "succeeded, \"no traffic\" without requests; exact at low traffic.")
 
 
 def upstream_latency(s, qs=(0.5, 0.95, 0.99), w=12, title="Upstream latency p50 / p95 / p99 by provider / model"):
+    by = ("provider", "model")
     return kit.timeseries(
-        title, kit.quantile_targets(UPSTREAM_DURATION, ("provider", "model"), qs, "{{provider}}/{{model}}"),
-        unit="s", w=w, h=9,
-        desc="Time from brightstaff sending a request to an LLM provider to the full answer, per "
-             "provider and model (histogram buckets 50 ms to 120 s).")
+        title, kit.quantile_targets(UPSTREAM_DURATION, by, qs, "{{provider}}/{{model}}"),
+        above_top(UPSTREAM_DURATION, by, "{{provider}}/{{model}}"),
+        unit="s", w=w, h=9, right=kit.ABOVE_RIGHT, thresholds=_latency_steps(s),
+        desc="Time from brightstaff sending a request to the LLM upstream to the end of the answer (stream "
+             f"close), per provider and model. Buckets 50 ms to {_top(UPSTREAM_DURATION)}: a quantile there "
+             "means that much or more, and the dashed 'above' lines (right axis) show the share beyond it. A "
+             "failed stream is observed twice.")
 
 
-def ttft(s, qs=(0.5, 0.95, 0.99), w=12, title="Time to first token p50 / p95 / p99 (streaming)"):
+def _latency_steps(s):
+    return ((None, kit.GREEN), (s.slo_latency_seconds / 2, kit.ORANGE), (s.slo_latency_seconds, kit.RED))
+
+
+def ttft(s, qs=(0.5, 0.95, 0.99), w=12, title="Time to first byte p50 / p95 / p99 (every response with a body)"):
+    by = ("provider", "model")
     return kit.timeseries(
-        title, kit.quantile_targets(TTFT, ("provider", "model"), qs, "{{provider}}/{{model}}"),
-        unit="s", w=w, h=9,
-        desc="Time until the provider streamed the first token, streaming requests only: what a chat "
-             "user waits before text appears.")
+        title, kit.quantile_targets(TTFT, by, qs, "{{provider}}/{{model}}"),
+        above_top(TTFT, by, "{{provider}}/{{model}}"),
+        unit="s", w=w, h=9, right=kit.ABOVE_RIGHT, thresholds=_latency_steps(s),
+        desc="brightstaff's brightstaff_llm_time_to_first_token_seconds is recorded for every response with a "
+             "body, streaming or not, error bodies included: the time to the first body byte (for a non-streaming "
+             "call about its whole latency). It is not a streaming TTFT: that is Envoy's 'Streaming time to "
+             "first token' panel.")
 
 
 def tokens_rate(s, w=12, by=("provider", "model", "kind"), title="Token throughput by provider / model / kind"):
     return kit.timeseries(
-        title, kit.target(q.sum_rate(TOKENS, by), " ".join(f"{{{{{b}}}}}" for b in by)),
-        unit="short", w=w, h=9,
-        desc="Tokens per second by kind: prompt (input), completion (output), cache_read (prompt "
-             "tokens served from the provider's cache) and cache_write.")
+        title, kit.target(tk.by_kind(s, by), " ".join(f"{{{{{b}}}}}" for b in by)),
+        unit=TOKEN_RATE, w=w, h=9,
+        desc="Tokens per second by kind, each token once: prompt is the uncached prompt (brightstaff's prompt "
+             "count includes the cached tokens for OpenAI-convention providers, so cache_read is taken out of "
+             f"it; providers {', '.join(s.prompt_excludes_cache) or '(none)'} already exclude it), completion, "
+             "cache_read (served from the provider's cache) and cache_write. Responses without usage add none: "
+             "totals are lower bounds.")
 
 
 def usage_missing(s, w=12):
@@ -158,47 +234,74 @@ def usage_missing(s, w=12):
         "Responses without token usage",
         kit.target(q.sum_rate(USAGE_MISSING, ("provider", "model")), "{{provider}}/{{model}}"),
         unit="reqps", w=w,
-        desc="Responses per second whose provider reported no token usage: their tokens (and cost) are "
-             "missing from the token panels. Should be 0; a steady rate points at a provider or "
-             "streaming mode that omits usage.")
+        desc="Responses per second whose body yielded no token usage, so their tokens (and cost) are missing "
+             "from the token panels. Not 'the provider dropped usage': it counts error bodies, streamed chat "
+             "completions sent without stream_options.include_usage, every /v1/responses stream (usage nested "
+             "in response.completed is not read) and bodies over 2 MiB. Read it next to the error panels.")
 
 
-def prompt_cache_hit_ratio(s, w=12):
+def prompt_cache_read_share(s, w=12):
+    return kit.timeseries(
+        "Prompt cache read share by provider / model",
+        kit.target(tk.cache_read_share(s), "{{provider}}/{{model}}"),
+        unit="percentunit", w=w, min=0, max=1, thresholds=HIT_STEPS, no_value=kit.NO_TRAFFIC,
+        desc="Share of input tokens served from the provider's prompt cache: cache_read / input tokens (input = "
+             "prompt for OpenAI-convention providers, prompt + cache_read + cache_write for "
+             f"{', '.join(s.prompt_excludes_cache) or 'none'}). Higher is cheaper and faster. The /v1/responses "
+             "API records no cache_read.")
+
+
+def prompt_cache_active(s, w=12):
     by = ("provider", "model")
     return kit.timeseries(
-        "Prompt cache hit ratio by provider / model",
+        "Prompt cache active by provider / model",
         kit.target(q.ratio(q.sum_rate(PROMPT_CACHE, by, outcome="hit"), q.sum_rate(PROMPT_CACHE, by)),
                    "{{provider}}/{{model}}"),
-        unit="percentunit", w=w, min=0, max=1,
-        desc="Share of prompt-cache lookups that hit, per provider and model: hit / (hit + miss). "
-             "Higher is cheaper and faster.")
+        unit="percentunit", w=w, min=0, max=1, no_value=kit.NO_TRAFFIC, thresholds=HIT_STEPS,
+        desc="Share of responses with parsed usage where the prompt cache was involved at all: brightstaff's "
+             "outcome=hit means cache_read > 0 or cache_write > 0, so the turn that first writes the cache "
+             "counts. Read it as 'cache active', not as a hit rate (that is the read share).")
 
 
 # --- Routing -----------------------------------------------------------------------------------
+REAL_DECISION = q.ne("none")  # selected_model="none": no routing preferences, nothing failed
+
+
 def model_selection(s, w=12):
     return kit.bargauge(
         "Model selection distribution (selected range)",
-        kit.target(q.sum_increase(DECISIONS, ("selected_model",)), "{{selected_model}}", instant=True),
+        kit.target(q.range_total(DECISIONS, ("selected_model",)), "{{selected_model}}", instant=True),
         unit="short", w=w, h=9,
-        desc="Routing decisions per selected model over the whole selected time range (not a fixed "
-             "15 minutes). `none`/`unknown` are decisions that fell back without a model.")
+        desc="Routing decisions per selected model over the whole selected range, largest first. none = no "
+             "routing preferences matched (the request went to the model it asked for: normal on a gateway "
+             "without routing), unknown = the router call failed. selected_model is a full provider/model id, "
+             "the router's pick (session stickiness may keep another model).")
 
 
 def fallback_ratio(s, w=12):
-    by = ("route",)
+    real = q.sum_rate(DECISIONS, selected_model=REAL_DECISION)
+    fallback = q.sum_rate(DECISIONS, fallback="true", selected_model=q.nre("none|unknown"))
+    failed = q.sum_rate(DECISIONS, selected_model="unknown")
     return kit.timeseries(
-        "Fallback ratio by route",
-        kit.target(q.ratio(q.sum_rate(DECISIONS, by, fallback="true"), q.sum_rate(DECISIONS, by)), "{{route}}"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS,
-        desc="Share of routing decisions per route that used the fallback. Exact at any traffic "
-             "(no clamp_min to 1 req/s, which under-reported low-traffic routes).")
+        "Fallback and router-error ratio (routing decisions)",
+        kit.target(q.ratio(fallback, real), "fallback"), kit.target(q.ratio(failed, real), "router error (unknown)"),
+        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value="no routing decisions",
+        colors={"router error (unknown)": kit.RED},
+        desc="Over real routing decisions only (selected_model not none: none means no routing preferences, "
+             "the request keeps its model and nothing failed, so counting it would show 100% fallback on a "
+             "gateway without routing): the share that fell back, and apart from it the share where the router "
+             "call failed (selected_model unknown) - alert on that one. \"no routing decisions\": routing is not "
+             "configured.")
 
 
 def decision_latency(s, w=12):
     return kit.timeseries(
         "Router decision latency p50 / p95 / p99",
-        kit.quantile_targets(DECISION_DURATION, ("route",)), unit="s", w=w,
-        desc="Time brightstaff spent deciding where to route, per route. Added to every request's latency.")
+        kit.quantile_targets(DECISION_DURATION), above_top(DECISION_DURATION, ()), unit="s", w=w,
+        right=kit.ABOVE_RIGHT, thresholds=((None, kit.GREEN), (0.25, kit.ORANGE), (1, kit.RED)),
+        desc="Time brightstaff spent deciding where to route (only route=llm is ever emitted, so no split). "
+             "Diluted by the near-0 s no-op decisions of requests without routing preferences: a low p50 can "
+             "hide slow real decisions.")
 
 
 def routing_outcomes(s, w=6):
@@ -207,7 +310,8 @@ def routing_outcomes(s, w=6):
         unit="reqps", w=w, stack=True,
         colors={"decision_served": kit.GREEN, "no_candidates": kit.ORANGE, "policy_error": kit.RED},
         desc="Routing-service requests per second by outcome: decision_served is success; no_candidates "
-             "and policy_error are requests the router could not serve.")
+             "and policy_error are requests the router could not serve. Requests rejected early (bad JSON) are "
+             "not counted.")
 
 
 def _session_hit_ratio():
@@ -218,7 +322,7 @@ def _session_hit_ratio():
 def session_cache_hit_stat(s, w=6):
     return kit.stat(
         "Session cache hit ratio", kit.target(_session_hit_ratio(), "hit ratio"),
-        unit="percentunit", w=w, h=8, thresholds=HIT_STEPS, decimals=1,
+        unit="percentunit", w=w, h=8, thresholds=HIT_STEPS, decimals=1, no_value="no lookups",
         desc="Share of session-cache lookups that hit: hit / (hit + miss + error). Failed lookups count "
              "against the ratio (the upstream panel ignored them and over-stated it).")
 
@@ -226,26 +330,30 @@ def session_cache_hit_stat(s, w=6):
 def session_cache_events(s, w=12):
     return kit.timeseries(
         "Session cache events by outcome", kit.target(q.sum_rate(SESSION_CACHE, ("outcome",)), "{{outcome}}"),
-        unit="short", w=w, colors={"hit": kit.GREEN, "miss": kit.ORANGE, "error": kit.RED,
-                                   "store_error": "dark-red", "store": kit.BLUE},
+        unit="ops", w=w, colors={"hit": kit.GREEN, "miss": kit.ORANGE, "error": kit.RED,
+                                 "store_error": "dark-red", "store": kit.BLUE},
         desc="Session cache operations per second: lookups (hit, miss, error) and writes (store, "
-             "store_error). Any error or store_error means the cache backend is failing.")
+             "store_error; each session binding refresh writes too). Any error or store_error means the cache "
+             "backend is failing.")
 
 
 def session_switch(s, w=12):
     return kit.timeseries(
         "Session model-switch decisions by reason",
         kit.target(q.sum_rate(SESSION_SWITCH, ("decision", "reason")), "{{decision}} ({{reason}})"),
-        unit="short", w=w, stack=True,
-        desc="Decisions per second on whether a session may switch model: allowed or retained, and why "
-             "(same_anchor, free, within_cap, over_cap, no_pricing).")
+        unit="ops", w=w, stack=True,
+        desc="Decisions per second on whether a warm session may switch model: allowed (same_anchor, free, "
+             "within_cap, no_pricing) or retained (over_cap). Cold starts are not counted.")
 
 
 def router_skips(s, w=12):
+    expr = q.sum_rate(ROUTER_SKIPS, ("reason",)).or_(q.label_set(q.Vector(0), "reason", "not_user_turn"))
     return kit.timeseries(
-        "Router skips by reason", kit.target(q.sum_rate(ROUTER_SKIPS, ("reason",)), "{{reason}}"),
-        unit="short", w=w, stack=True,
-        desc="Requests per second for which the router was skipped, by reason.")
+        "Router skips by reason", kit.target(expr, "{{reason}}"),
+        unit="ops", w=w, stack=True,
+        desc="Requests per second that replayed a prior routing decision instead of asking the router. The only "
+             "reason brightstaff emits is not_user_turn, and only with routing.route_on_user_only on; otherwise "
+             "the series is absent and this shows 0.")
 
 
 # --- Process & Envoy -------------------------------------------------------------------------
@@ -273,62 +381,142 @@ def envoy_response_classes(s, w=12):
              "sees them: includes failures brightstaff never counted (resets, timeouts).")
 
 
+PROCESS_NOTE = ("No data by design on brightstaff 0.4.36: it exports no process_* series (its metrics-process "
+                "crate writes to a recorder nothing installs). The query is filtered by job so that it never "
+                "shows another process, such as the SDK's Python one.")
+SDK_JOB = "instrumentation-api"  # the SDK's own Prometheus job, which exports process_* too
+
+
+def _process(s, name):
+    """A process_* gauge of brightstaff only: the job matcher compile adds, or, when the brightstaff job
+    setting is empty, at least not the SDK's job."""
+    metric = M[name]
+    if s.brightstaff_job:
+        return q.sel(metric)
+    return q.sel(metric, job=q.nre("|".join(q.regex_escape(j) for j in (s.llm_job, SDK_JOB) if j)))
+
+
 def process_rss_cpu(s, w=12):
-    cpu = q.sum_(q.rate(M["process_cpu_seconds_total"]))
+    cpu = q.sum_(q.rate(_process(s, "process_cpu_seconds_total")))
     return kit.timeseries(
         "Brightstaff process RSS / CPU",
-        kit.target(q.sum_(q.raw_gauge(M["process_resident_memory_bytes"])), "RSS"),
+        kit.target(q.sum_(_process(s, "process_resident_memory_bytes")), "RSS"),
         kit.target(cpu, "CPU"),
-        unit="bytes", w=w, right={"CPU": "percentunit"},
+        unit="bytes", w=w, right={"CPU": "percentunit"}, no_value="not exported by brightstaff 0.4.36",
         desc="Resident memory of the brightstaff process (left axis) and CPU in cores used (right axis, "
-             "100% = one core).")
+             "100% = one core). " + PROCESS_NOTE)
 
 
 def process_memory(s, w=8):
     return kit.timeseries(
         "Memory",
-        kit.target(q.sum_(q.raw_gauge(M["process_resident_memory_bytes"]), ("instance",)), "RSS {{instance}}"),
-        kit.target(q.sum_(q.raw_gauge(M["process_virtual_memory_bytes"]), ("instance",)), "virtual {{instance}}"),
-        unit="bytes", w=w,
-        desc="Resident (RSS) and virtual memory of each brightstaff process. RSS that only grows hints at a leak.")
+        kit.target(q.sum_(_process(s, "process_resident_memory_bytes"), ("instance",)), "RSS {{instance}}"),
+        kit.target(q.sum_(_process(s, "process_virtual_memory_bytes"), ("instance",)), "virtual {{instance}}"),
+        unit="bytes", w=w, no_value="not exported by brightstaff 0.4.36",
+        desc="Resident (RSS) and virtual memory of each brightstaff process. RSS that only grows hints at a "
+             "leak. " + PROCESS_NOTE)
 
 
 def process_cpu(s, w=8):
     return kit.timeseries(
-        "CPU", kit.target(q.sum_(q.rate(M["process_cpu_seconds_total"]), ("instance",)), "{{instance}}"),
-        unit="percentunit", w=w, min=0,
-        desc="CPU time per second of each brightstaff process: 100% is one full core.")
+        "CPU", kit.target(q.sum_(q.rate(_process(s, "process_cpu_seconds_total")), ("instance",)), "{{instance}}"),
+        unit="percentunit", w=w, min=0, no_value="not exported by brightstaff 0.4.36",
+        thresholds=((None, kit.GREEN), (0.8, kit.ORANGE), (1, kit.RED)),
+        desc="CPU time per second of each brightstaff process: 100% is one full core. " + PROCESS_NOTE)
 
 
 def process_fds(s, w=8):
     return kit.timeseries(
         "Open file descriptors vs limit",
-        kit.target(q.sum_(q.raw_gauge(M["process_open_fds"]), ("instance",)), "open {{instance}}"),
-        kit.target(q.sum_(q.raw_gauge(M["process_max_fds"]), ("instance",)), "max {{instance}}"),
-        unit="short", w=w,
+        kit.target(q.sum_(_process(s, "process_open_fds"), ("instance",)), "open {{instance}}"),
+        kit.target(q.sum_(_process(s, "process_max_fds"), ("instance",)), "max {{instance}}"),
+        unit="short", w=w, no_value="not exported by brightstaff 0.4.36",
         desc="Open file descriptors (sockets included) against the process limit. Reaching the limit "
-             "makes new connections fail.")
+             "makes new connections fail. " + PROCESS_NOTE)
 
 
 def process_threads(s, w=8):
     return kit.timeseries(
-        "Threads", kit.target(q.sum_(q.raw_gauge(M["process_threads"]), ("instance",)), "{{instance}}"),
-        unit="short", w=w, desc="OS threads of each brightstaff process.")
+        "Threads", kit.target(q.sum_(_process(s, "process_threads"), ("instance",)), "{{instance}}"),
+        unit="short", w=w, no_value="not exported by brightstaff 0.4.36",
+        desc="OS threads of each brightstaff process. " + PROCESS_NOTE)
 
 
 def process_uptime(s, w=8):
-    uptime = q.Bin("-", q.Call("time"), q.raw_gauge(M["process_start_time_seconds"]))
+    uptime = q.Bin("-", q.Call("time"), _process(s, "process_start_time_seconds"))
     return kit.stat(
         "Uptime", kit.target(q.Agg("min", uptime), "uptime"), unit="s", w=w, h=8, graph=False,
-        thresholds=((None, kit.ORANGE), (300, kit.GREEN)),
+        thresholds=((None, kit.ORANGE), (300, kit.GREEN)), no_value="not exported by brightstaff 0.4.36",
         desc="Time since the most recently started brightstaff process started. Orange below 5 minutes: "
-             "a restart just happened.")
+             "a restart just happened (the restart annotations mark each one). " + PROCESS_NOTE)
 
 
 def build_version(s, w=8):
     return kit.stat(
-        "Build version", kit.target(q.sum_(q.raw_gauge(BUILD_INFO), ("version", "git_sha")),
-                                    "{{version}} ({{git_sha}})"),
+        "Crate version", kit.target(q.sum_(q.raw_gauge(BUILD_INFO), ("version", "git_sha")),
+                                    "crate {{version}} (git {{git_sha}})"),
         unit="short", w=w, h=8, graph=False, text_mode="name", color_mode="none",
-        desc="Version and git sha of the running brightstaff build, from brightstaff_build_info; more than "
-             "one line means instances run different builds (a rollout in progress).")
+        desc="brightstaff_build_info's version is the brightstaff crate version (0.1.0 in every release so far), "
+             "not the Plano release, and git_sha is 'unknown' in published builds: do not read it as the release "
+             "and do not alert on it. More than one line means instances run different builds.")
+
+
+# --- Envoy's LLM filter (no labels: all models together) --------------------------------------
+ESTIMATE_NOTE = ("Token counts here are Envoy's estimates (a tiktoken count of the request text, len(delta)/4 per "
+                 "streamed delta), not provider usage: never use them for cost or token totals (brightstaff's "
+                 "token panels are the exact ones).")
+
+
+def envoy_llm_histogram(s, metric, title, unit, desc, qs=(0.5, 0.95, 0.99), w=8, thresholds=None):
+    return kit.timeseries(
+        title, kit.quantile_targets(metric, (), qs), above_top(metric, ()), unit=unit, w=w, h=8,
+        right=kit.ABOVE_RIGHT, thresholds=thresholds,
+        desc=f"{desc} From Envoy's LLM filter ({metric.name}, no labels: every model together); the dashed "
+             f"'above' line is the share beyond the top bucket ({kit.top_bucket(metric)}), where quantiles clamp.")
+
+
+def envoy_streaming_ttft(s, w=8):
+    return envoy_llm_histogram(
+        s, ENVOY_TTFT, "Streaming time to first token p50 / p95 / p99 (Envoy)", "ms",
+        "Time until the first token of a streaming response: what a chat user waits before text appears. "
+        "Recorded for streaming responses only.", w=w,
+        thresholds=((None, kit.GREEN), (1000, kit.ORANGE), (3000, kit.RED)))
+
+
+def envoy_time_per_output_token(s, w=8):
+    return envoy_llm_histogram(
+        s, ENVOY_TPOT, "Time per output token p50 / p95 (Envoy)", "ms",
+        "Request latency divided by the output tokens, integer ms (0 is skipped). " + ESTIMATE_NOTE,
+        qs=(0.5, 0.95), w=w, thresholds=((None, kit.GREEN), (50, kit.ORANGE), (100, kit.RED)))
+
+
+def envoy_request_latency(s, w=8):
+    return envoy_llm_histogram(
+        s, ENVOY_LATENCY, "LLM request latency p50 / p95 / p99 (Envoy)", "ms",
+        "LLM request latency as Envoy measures it, recorded at the end of the stream.", w=w,
+        thresholds=((None, kit.GREEN), (s.slo_latency_seconds * 500, kit.ORANGE),
+                    (s.slo_latency_seconds * 1000, kit.RED)))
+
+
+def envoy_tokens_per_second(s, w=12):
+    return envoy_llm_histogram(
+        s, ENVOY_TOKENS_PER_SECOND, "Output tokens per second p50 / p95 (Envoy, estimate)", TOKEN_RATE,
+        "Generation speed of each response. " + ESTIMATE_NOTE, qs=(0.5, 0.95), w=w)
+
+
+def envoy_sequence_lengths(s, w=12):
+    return kit.timeseries(
+        "Input / output length p50 / p95 (Envoy, estimate)",
+        kit.quantile_targets(ENVOY_INPUT_LENGTH, (), (0.5, 0.95), "input"),
+        kit.quantile_targets(ENVOY_OUTPUT_LENGTH, (), (0.5, 0.95), "output"),
+        unit="suffix: tok", w=w, h=8,
+        desc="Tokens per request in (prompt) and out (completion). " + ESTIMATE_NOTE + " The buckets are a "
+             "millisecond ladder, so these quantiles are coarse.")
+
+
+# --- annotations ----------------------------------------------------------------------------------
+def restarts(s):
+    """A mark wherever brightstaff's counters reset: a restart (its process_* are not exported)."""
+    return kit.annotation(
+        "brightstaff restarts", q.Bin(">", q.sum_(q.Call("resets", (q.Range(q.sel(HTTP)),))), q.Num(0)),
+        "brightstaff restarted (its counters reset)", "HTTP request counters went back to zero", kit.RED)

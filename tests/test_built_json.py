@@ -61,14 +61,19 @@ def test_datasource_objects_bound_to_the_variable(all_models):
             assert p["datasource"] == DATASOURCE and t["datasource"] == DATASOURCE, (uid, p["title"])
 
 
-def test_every_rate_range_is_rate_interval(all_models):
+def test_every_rate_range_is_rate_interval(all_models, settings):
     count = 0
+    slo = f"[{settings.slo_window}]"  # the SLO panels count over the objective's window, a setting
     for uid, m in all_models.items():
         for p, t in _queries(m):
             for fn, window in range_windows(t["expr"]):
                 count += 1
                 if fn in ("rate", "irate"):
                     assert window == "$__rate_interval", (uid, p["title"], t["expr"])
+                elif window.endswith(":$__interval"):  # a subquery stepping with the panel
+                    assert window.split(":")[0] in ("$__range", "$__interval"), (uid, p["title"], t["expr"])
+                elif slo in t["expr"]:
+                    assert window in ("$__range", "$__rate_interval", settings.slo_window), (uid, p["title"])
                 else:  # totals over the selected range
                     assert window in ("$__range", "$__rate_interval"), (uid, p["title"], t["expr"])
             assert "clamp_min" not in t["expr"], (uid, p["title"])
@@ -125,14 +130,14 @@ def test_bytes_are_sorted_indented_and_deterministic(report, settings):
 UPSTREAM_COUNTERPARTS = {
     "Rate — brightstaff RPS by handler": "Request rate by handler",
     "Errors — brightstaff 5xx rate": "5xx error ratio",
-    "Duration — p50 / p95 / p99 by handler": "Request duration p50 / p95 / p99 by handler",
-    "In-flight requests by handler": "In-flight requests by handler",
+    "Duration — p50 / p95 / p99 by handler": "Time to response headers p50 / p95 / p99 by handler",
+    "In-flight requests by handler": "In-flight requests by handler (until response headers)",
     "LLM upstream p95 by provider/model": "LLM upstream p95 by provider / model",
     "LLM upstream errors by provider / class": "Upstream errors by provider / status / error class",
-    "Time-to-first-token p95 (streaming)": "Time to first token p95 (streaming)",
+    "Time-to-first-token p95 (streaming)": "Time to first byte p95 (every response with a body)",
     "Token throughput by provider / model / kind": "Token throughput by provider / model / kind",
     "Model selection distribution (last 15m)": "Model selection distribution (selected range)",
-    "Fallback rate by route": "Fallback ratio by route",
+    "Fallback rate by route": "Fallback and router-error ratio (routing decisions)",
     "Router decision p95 latency": "Router decision latency p50 / p95 / p99",
     "Session cache hit rate": "Session cache hit ratio",
     "/routing/* outcomes": "/routing/* outcomes",
@@ -150,7 +155,9 @@ def test_brightstaff_has_a_counterpart_for_each_upstream_panel(models):
         mine = ours[UPSTREAM_COUNTERPARTS[p["title"]]]
         assert mine["type"] == p["type"] or {mine["type"], p["type"]} <= {"timeseries", "stat"}, p["title"]
     up_rows = [p["title"] for p in upstream["panels"] if p["type"] == "row"]
-    assert up_rows == [p["title"] for p in models["brightstaff"]["panels"] if p["type"] == "row"]
+    ours = [p["title"] for p in models["brightstaff"]["panels"] if p["type"] == "row"]
+    assert ours[:3] == ["Golden signals", "LLM upstream SLO", "Providers and models"]  # on-call first
+    assert up_rows == ours[3:]
 
 
 def test_brightstaff_fixes_the_upstream_flaws(models):

@@ -126,25 +126,36 @@ def _matchers(vs):
 
 
 def _priced_terms(expr):
-    """{(model, kind): coefficient} from every `counter(tokens{model=..., kind=...}) * number` term."""
+    """{(model, kind): coefficient} from every `counter(tokens{model=..., kind=...}) * number` term; the
+    token-convention term (cache_read counted inside an OpenAI-convention prompt, relabelled by
+    label_replace) is keyed (model, "cache_read in prompt")."""
     found, out = [], {}
     pp.walk(parse(expr), lambda n: found.append(n))
     for node in found:
         if isinstance(node, pp.BinaryExpr) and str(node.op) == "*" and isinstance(node.rhs, pp.NumberLiteral):
-            if not isinstance(node.lhs, pp.Call):
+            if isinstance(node.lhs, pp.AggregateExpr):  # the outer `sum(...) * 3600`
                 continue
-            sel = node.lhs.args[0].vector_selector if isinstance(node.lhs.args[0], pp.MatrixSelector) \
-                else node.lhs.args[0]
+            inner = []
+            pp.walk(node.lhs, inner.append)
+            sel = next(n for n in inner if isinstance(n, pp.VectorSelector))
             m = {name: value for (name, op), value in _matchers(sel).items()
-                 if name in ("model", "kind") and value not in (".*", "$model")}
+                 if name in ("model", "kind") and op in ("=", "=~") and value not in (".*", "$model")}
+            relabelled = any(isinstance(n, pp.Call) and n.func.name == "label_replace" and n.args[1].val == "kind"
+                             for n in inner)
             for kind in m["kind"].split("|"):
-                assert (m["model"], kind) not in out, f"{m['model']} {kind} priced twice"
-                out[(m["model"], kind)] = node.rhs.val
+                key = (m["model"], "cache_read in prompt" if relabelled else kind)
+                assert key not in out, f"{key} priced twice"
+                out[key] = node.rhs.val
     return out
 
 
-def _expected(prices):
-    return {(m.model, kind): price for m in prices.models for kind, price in m.per_kind().items()}
+def _expected(prices, settings=None):
+    """Each kind at its price; for OpenAI-convention models (every provider not in prompt_excludes_cache:
+    the query selects by the provider label) the cache_read inside prompt at minus the input price."""
+    out = {(m.model, kind): price for m in prices.models for kind, price in m.per_kind().items()}
+    out.update({(m.model, "cache_read in prompt"): -m.input_price_per_1m for m in prices.models
+                if m.input_price_per_1m})
+    return out
 
 
 SPEND_PANELS = ("Spend (selected range)", "Spend rate now (USD/hour)", "Spend rate by provider / model (USD/hour)",
@@ -227,13 +238,14 @@ def test_spend_numbers_on_prometheus(tmp_path, settings):
                           f'provider="{provider}", model="{model}", kind="{kind}"}}',
                 "values": f"0+{per_minute}x60"}
 
-    # gpt-4o over the hour: 60k prompt x 2.50 + 30k completion x 10 + 120k cache_read x 1.25 (per 1M)
+    # gpt-4o over the hour: 180k prompt, of which 120k cached (OpenAI convention: prompt includes cache_read):
+    # 60k uncached x 2.50 + 30k completion x 10 + 120k cache_read x 1.25 (per 1M)
     # = 0.15 + 0.30 + 0.15 = 0.60 USD; claude: 6k cache_write x 3.75 = 0.0225 USD; llama: no price
     test = {
         "rule_files": [], "evaluation_interval": "1m",
         "tests": [{
             "interval": "1m",
-            "input_series": [series("gpt-4o", "openai", "prompt", 1000), series("gpt-4o", "openai", "completion", 500),
+            "input_series": [series("gpt-4o", "openai", "prompt", 3000), series("gpt-4o", "openai", "completion", 500),
                              series("gpt-4o", "openai", "cache_read", 2000),
                              series("claude-sonnet-4-5", "anthropic", "cache_write", 100),
                              series("llama-3-70b", "local", "prompt", 5000)],
@@ -263,5 +275,5 @@ def test_spend_numbers_on_prometheus(tmp_path, settings):
 def test_cost_module_builds_queries_without_a_dashboard():
     prices = load_prices("")
     text = str(cost.spend(prices, ("model",)))
-    assert text.startswith("sum by (model) ((increase(brightstaff_llm_tokens_total{model=\"gpt-4o\"")
+    assert text.startswith("sum by (model) (((increase(brightstaff_llm_tokens_total{model=\"gpt-4o\"")
     assert str(cost.spend_rate(prices, ())).endswith(" * 3600) / 1000000")

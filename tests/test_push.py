@@ -21,6 +21,7 @@ from grafana_standin import StandInGrafana  # noqa: E402
 
 TOKEN = "glsa_push_test_T0KEN_do_not_print"
 ROUTING = "plano-routing"
+FALLBACK = "Fallback and router-error ratio (routing decisions)"  # a routing panel the tests edit
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def test_changed_dashboard_is_updated_version_plus_one_in_its_folder(g, dashboar
     push(dashboards, client(g))
     before = g.dashboards()[ROUTING]
     g.reset_log()
-    changed = edited(dashboards, ROUTING, lambda m: panel(m, "Fallback ratio by route").update(title="Fallbacks"))
+    changed = edited(dashboards, ROUTING, lambda m: panel(m, FALLBACK).update(title="Fallbacks"))
     rep = push(changed, client(g))
     assert [r.body["dashboard"]["uid"] for r in saves(g)] == [ROUTING]
     after = g.dashboards()[ROUTING]
@@ -106,7 +107,7 @@ def test_changed_dashboard_is_updated_version_plus_one_in_its_folder(g, dashboar
     assert after["folderUid"] == before["folderUid"]
     assert panel(after["dashboard"], "Fallbacks")
     assert [str(c) for c in rep.by_uid()[ROUTING].changes] == [
-        "changed panel 'Fallback ratio by route' title: Fallback ratio by route -> Fallbacks"]
+        f"changed panel '{FALLBACK}' title: {FALLBACK} -> Fallbacks"]
     assert rep.summary_line().endswith(f"1 updated, {len(dashboards) - 1} unchanged")
 
 
@@ -202,7 +203,7 @@ def test_dry_run_writes_nothing_and_shows_a_semantic_diff(g, dashboards):
     push(dashboards, client(g))
 
     def change(m):
-        p = panel(m, "Fallback ratio by route")
+        p = panel(m, FALLBACK)
         p["fieldConfig"]["defaults"]["unit"] = "percent"
         p["targets"][0]["expr"] = "sum(rate(x[5m]))"
         m["panels"].remove(panel(m, "Router skips by reason"))
@@ -214,8 +215,8 @@ def test_dry_run_writes_nothing_and_shows_a_semantic_diff(g, dashboards):
     item = rep.by_uid()[ROUTING]
     assert item.action == "update" and not item.done
     text = [str(c) for c in item.changes]
-    assert "changed panel 'Fallback ratio by route' unit: percentunit -> percent" in text
-    assert any(t.startswith("changed panel 'Fallback ratio by route' query A: ") and t.endswith(
+    assert f"changed panel '{FALLBACK}' unit: percentunit -> percent" in text
+    assert any(t.startswith(f"changed panel '{FALLBACK}' query A: ") and t.endswith(
         "-> sum(rate(x[5m]))") for t in text)
     assert "removed panel 'Router skips by reason' (timeseries)" in text
     assert "added panel 'New stat' (stat)" in text
@@ -224,10 +225,10 @@ def test_dry_run_writes_nothing_and_shows_a_semantic_diff(g, dashboards):
 def test_diff_sees_a_renamed_panel_and_ignores_grafana_fields(models):
     old = models[ROUTING]
     new = copy.deepcopy(old)
-    panel(new, "Fallback ratio by route")["title"] = "Fallbacks"
+    panel(new, FALLBACK)["title"] = "Fallbacks"
     new.update(id=7, version=9)
     assert [str(c) for c in diff(old, new)] == [
-        "changed panel 'Fallback ratio by route' title: Fallback ratio by route -> Fallbacks"]
+        f"changed panel '{FALLBACK}' title: {FALLBACK} -> Fallbacks"]
     assert diff(old, copy.deepcopy(old)) == []
 
 
