@@ -2,13 +2,15 @@
 """`make demo`: a real Prometheus (Debian's package) scraping the traffic simulator's live
 endpoint, for `dashctl verify` when there is no Docker for `make stack`.
 
-    scripts/demo.py [--prometheus-port 9090] [--simulator-port 9464] [--check]
+    scripts/demo.py [--prometheus-port 9090] [--simulator-port 9464] [--check] [-- SIMULATOR FLAGS]
 
 Starts `scripts/simulate.py --serve PORT` and `prometheus` (data in a temporary directory)
 on 127.0.0.1, both in the foreground; prints the URLs and the `dashctl verify` command;
 Ctrl-C stops both. A busy port is replaced by a free one (and said so). `--check` waits
 until Prometheus has scraped the simulator and answers a query, prints it, and stops: a
-smoke test of the whole path.
+smoke test of the whole path. Flags after `--` go to scripts/simulate.py, e.g.
+`-- --brightstaff-process-metrics` (a brightstaff build that exports process_*: 0.4.36 does not,
+so its process panels are empty by design) or `-- --no-routing-preferences`.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def main(argv=None) -> int:
     ap.add_argument("--prometheus-port", type=int, default=9090)
     ap.add_argument("--simulator-port", type=int, default=9464)
     ap.add_argument("--check", action="store_true", help="stop once Prometheus has data from the simulator")
+    ap.add_argument("simulator_flags", nargs="*", metavar="-- SIMULATOR FLAGS",
+                    help="passed to scripts/simulate.py (see its --help)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     signal.signal(signal.SIGTERM, _interrupt)
@@ -111,7 +115,7 @@ def main(argv=None) -> int:
         config.write_text(CONFIG.format(scrape=SCRAPE, port=ports["simulator"]))
         try:
             sim = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "simulate.py"), "--serve",
-                                    str(ports["simulator"]), "--hours", "1"])
+                                    str(ports["simulator"]), "--hours", "1", *args.simulator_flags])
             procs.append(sim)
             wait("simulator", lambda: requests.get(sim_url, timeout=2).ok, sim)
             prom = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",

@@ -74,8 +74,10 @@ and dimension=value filters; a filter value may be a tuple/set of values or a pr
     v.restarts()                         brightstaff restarts in the span
 
 Generic access: v.count(fact, by=(), **filters) (number of events), v.total(fact, by=(), **filters)
-(summed value), v.samples(obs, **filters) (raw observations), v.quantile(obs, q, **filters),
-v.buckets(obs, bounds, **filters) (per-bucket counts as a histogram with those bounds counts them).
+(summed value), v.samples(obs, **filters) (raw observations), v.samples_by(obs, by, **filters)
+({group: [observations]}), v.quantile(obs, q, **filters), v.buckets(obs, bounds, **filters)
+(per-bucket counts as a histogram with those bounds counts them). by=() gives one number, by="dim"
+a dict keyed by that dimension's values, by=("a", "b") a dict keyed by tuples.
 
 Facts (dimensions; value of total()):
     llm_request (provider, model, api, stream, outcome, status, status_class, ratelimited): one per

@@ -57,6 +57,9 @@ class Config:
 
 # catalog metrics the emitting code does not export (with a Config): no data by design
 LEGACY_RATELIMIT_NAMES = frozenset({"envoy_ratelimited_rq", "envoy_wasmcustom_ratelimited_rq"})
+# the SDK's unit="1" counters, named llm_*_1_total by exporter 0.45b0
+SDK_UNIT_ONE = frozenset({"llm_finish_reason_total", "llm_spans_total", "llm_pii_detected_total",
+                          "llm_injection_attempts_total"})
 BRIGHTSTAFF_PROCESS = frozenset({"process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds",
                                  "process_max_fds", "process_threads", "process_start_time_seconds",
                                  "process_cpu_seconds_total"})
@@ -65,9 +68,12 @@ BRIGHTSTAFF_PROCESS = frozenset({"process_resident_memory_bytes", "process_virtu
 def absent_by_design(config: Config | None = None) -> frozenset:
     """Catalog metrics with no series from the source the catalog assigns them to: brightstaff 0.4.36
     exports no process_* (the SDK's endpoint does, under its own job), Envoy >= 1.20 only
-    `ratelimited_rq`."""
+    `ratelimited_rq`, the SDK names four counters llm_*_1_total with exporter 0.45b0 and llm_*_total
+    with any later one (a catalog may list both spellings)."""
     config = config or Config()
-    return LEGACY_RATELIMIT_NAMES | (frozenset() if config.brightstaff_process_metrics else BRIGHTSTAFF_PROCESS)
+    out = LEGACY_RATELIMIT_NAMES | (frozenset() if config.brightstaff_process_metrics else BRIGHTSTAFF_PROCESS)
+    suffixed = frozenset(n[: -len("_total")] + "_1_total" for n in SDK_UNIT_ONE)
+    return out | (SDK_UNIT_ONE if config.sdk_unit_suffix else suffixed)
 
 
 @attrs.frozen
@@ -91,15 +97,15 @@ class Traffic:
 
 
 MODELS = (
-    Traffic("openai", "gpt-4o", 2.0, 0.6, (("chat", 0.7), ("responses", 0.3)), 2.0, 0.45, 1500, 300, 0.4,
+    Traffic("openai", "gpt-4o", 1.5, 0.6, (("chat", 0.7), ("responses", 0.3)), 2.0, 0.45, 1500, 300, 0.4,
             snapshot="gpt-4o-2024-08-06"),
-    Traffic("openai", "gpt-4o-mini", 2.5, 0.5, (("chat", 1.0),), 1.0, 0.3, 800, 200, 0.3,
+    Traffic("openai", "gpt-4o-mini", 1.8, 0.5, (("chat", 1.0),), 1.0, 0.3, 800, 200, 0.3,
             snapshot="gpt-4o-mini-2024-07-18"),
-    Traffic("anthropic", "claude-sonnet-4-5", 1.5, 0.7, (("messages", 1.0),), 2.5, 0.6, 2500, 400, 0.5,
+    Traffic("anthropic", "claude-sonnet-4-5", 1.2, 0.7, (("messages", 1.0),), 2.5, 0.6, 2500, 400, 0.5,
             cache_write=0.12, snapshot="claude-sonnet-4-5-20250929"),
-    Traffic("ollama", "llama3.1-8b", 0.5, 0.3, (("chat", 1.0),), 0.7, 0.15, 600, 150, 0.0, cached_field=False,
+    Traffic("ollama", "llama3.1-8b", 0.4, 0.3, (("chat", 1.0),), 0.7, 0.15, 600, 150, 0.0, cached_field=False,
             snapshot="llama3.1:8b"),
-    Traffic("openai", "gpt-4.1", 1.0, 0.5, (("chat", 1.0),), 1.8, 0.4, 1200, 250, 0.3,
+    Traffic("openai", "gpt-4.1", 0.8, 0.5, (("chat", 1.0),), 1.8, 0.4, 1200, 250, 0.3,
             snapshot="gpt-4.1-2025-04-14", enabled=False),
 )
 UNPRICED_MODEL = "llama3.1-8b"
@@ -128,8 +134,8 @@ BRIGHTSTAFF_VERSION, BRIGHTSTAFF_GIT_SHA = "0.1.0", "unknown"
 
 # brightstaff's other handlers: (handler, method, requests/s, median seconds, status mix)
 HTTP_ROUTES = (
-    ("routing_decision", "POST", 0.8, 0.05, {"2xx": 0.975, "4xx": 0.015, "5xx": 0.01}),
-    ("agent_chat", "POST", 0.8, 2.5, {"2xx": 0.97, "4xx": 0.01, "5xx": 0.02}),
+    ("routing_decision", "POST", 0.5, 0.05, {"2xx": 0.975, "4xx": 0.015, "5xx": 0.01}),
+    ("agent_chat", "POST", 0.5, 2.5, {"2xx": 0.97, "4xx": 0.01, "5xx": 0.02}),
     ("function_calling", "POST", 0.3, 0.8, {"2xx": 0.97, "4xx": 0.02, "5xx": 0.01}),
     ("list_models", "GET", 0.3, 0.01, {"2xx": 1.0}),
     ("cors_preflight", "OPTIONS", 0.2, 0.002, {"2xx": 1.0}),

@@ -177,6 +177,20 @@ class View:
         ok = _matcher(SAMPLES[fact], match)
         return [x for step in self._samples for (f, key), xs in step.items() if f == fact and ok(key) for x in xs]
 
+    def samples_by(self, fact: str, by: str | tuple = (), **match) -> dict:
+        """Raw observations of `fact` grouped by dimension(s) `by`: {value (or tuple of values): [x, ...]}."""
+        dims = SAMPLES[fact]
+        ok = _matcher(dims, match)
+        single = isinstance(by, str)
+        idx = [dims.index(b) for b in ((by,) if single else tuple(by))]
+        out: dict = {}
+        for step in self._samples:
+            for (f, key), xs in step.items():
+                if f == fact and ok(key):
+                    k = key[idx[0]] if single else tuple(key[i] for i in idx)
+                    out.setdefault(k, []).extend(xs)
+        return out
+
     def quantile(self, fact: str, q: float, **match) -> float:
         return quantile(self.samples(fact, **match), q)
 

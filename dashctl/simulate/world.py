@@ -71,6 +71,10 @@ class World:
         self.detections: dict[str, float] = {}
         self.recording = False
         self._families()
+        absent = tf.absent_by_design(self.config)
+        self.generic = [m for m in self.catalog.metrics if m.name not in self.reg.families and m.name not in absent]
+        self._generic_series = [(self._fam(m.name, m.kind, m.source), labels, m)
+                                for m in self.generic for labels in _generic_labels(m)]
 
     # --- families -------------------------------------------------------------------------
     def _fam(self, name: str, kind: str, source: str, bounds=None, help_: str = "") -> Family:
@@ -183,6 +187,8 @@ class World:
                 for _ in range(self._count(rate * fx.rate, dt, t, 40 + k)):
                     self._sdk_call(call, fx)
         self._gauges(t, dt, headers_time)
+        for fam, labels, metric in self._generic_series:
+            self._generic(fam, labels, metric, t, dt)
         if scrape:
             self.reg.scrape(t)
 
@@ -583,6 +589,16 @@ class World:
             reg.observe(self.f_sdk_tox_score, base, score)
             self._obs("sdk_toxicity_score", (service, provider, label_model), score)
 
+    def _generic(self, fam: Family, labels: tuple, metric, t: int, dt: int) -> None:
+        """A catalog metric the event model does not know (another repo's source): one event a second."""
+        n = self._count(1.0, dt, t, 62)
+        if fam.kind == "counter":
+            self.reg.inc(fam, labels, n)
+        elif fam.kind == "histogram":
+            self.reg.observe(fam, labels, fam.bounds[len(fam.bounds) // 2], n)
+        else:
+            self.reg.set(fam, labels, 1)
+
     # --- gauges and process metrics, once per step ------------------------------------------
     def _gauges(self, t: int, dt: int, headers_time: dict) -> None:
         reg, rng = self.reg, self.rng
@@ -635,6 +651,14 @@ class World:
             base = self.f_proc[name]
             fam = self._sdk_fams[key] = self.reg.family(Family(base.name, kind, "llm", (), base.help))
         return fam
+
+
+def _generic_labels(metric) -> list[tuple]:
+    """One label set per known value of each label (cycled); free-form labels get "a", "b"."""
+    pools = [metric.known(name) or ("a", "b") for name in metric.labels]
+    n = max((len(p) for p in pools), default=1)
+    return [tuple(sorted((name, pool[i % len(pool)]) for name, pool in zip(metric.labels, pools, strict=True)))
+            for i in range(n)]
 
 
 PROCESS_FAMILIES = (("process_resident_memory_bytes", "gauge"), ("process_virtual_memory_bytes", "gauge"),
