@@ -28,7 +28,7 @@ def close(got: float, want, kind: str, buckets: tuple[float, ...] = ()) -> bool:
     that is a q-quantile of them (they differ where the rank falls between two observations)."""
     lo, hi = want if isinstance(want, tuple) else (want, want)
     if math.isnan(got) or math.isnan(lo) or math.isnan(hi):
-        return False
+        return math.isnan(got) and math.isnan(lo) and math.isnan(hi)  # both draw nothing
     if kind == "ratio":
         return abs(got - lo) <= RATIO_ABS + TINY
     if kind == "quantile":

@@ -32,18 +32,18 @@ class Mutant:
     query: str
 
 
-def _code_spans(query: str) -> list[tuple[int, int]]:
-    """(start, end) of the parts of the query outside string literals."""
-    out, pos = [], 0
+def _code_spans(query: str) -> bytearray:
+    """1 at each position of the query outside string literals."""
+    mask, pos = bytearray(len(query)), 0
     for is_string, text in split_strings(query):
         if not is_string:
-            out.append((pos, pos + len(text)))
+            mask[pos:pos + len(text)] = b"\x01" * len(text)
         pos += len(text)
-    return out
+    return mask
 
 
-def _in_code(spans, i: int) -> bool:
-    return any(a <= i < b for a, b in spans)
+def _in_code(mask: bytearray, i: int) -> bool:
+    return bool(mask[i])
 
 
 def _selectors(query: str, code) -> Iterator[tuple[int, int]]:
@@ -172,16 +172,19 @@ def _parses(query: str) -> bool:
 
 
 def mutants(query: str, per_operator: int = 4) -> list[Mutant]:
-    """The rewrites of `query` that parse and differ from it, at most `per_operator` per operator."""
+    """The rewrites of `query` that parse and differ from it, at most `per_operator` per operator
+    (candidates shuffled with a seed from the query, then parsed in that order until enough parse)."""
     code = _code_spans(query)
     out, seen = [], {query}
     for name, op in OPERATORS.items():
-        candidates = []
-        for q in op(query, code):
-            if q not in seen and _parses(q):
+        candidates = list(dict.fromkeys(q for q in op(query, code) if q not in seen))
+        random.Random(f"{name}|{query}").shuffle(candidates)
+        kept = 0
+        for q in candidates:
+            if kept == per_operator:
+                break
+            if _parses(q):
                 seen.add(q)
-                candidates.append(q)
-        if len(candidates) > per_operator:
-            candidates = random.Random(f"{name}|{query}").sample(candidates, per_operator)
-        out.extend(Mutant(name, q) for q in candidates)
+                out.append(Mutant(name, q))
+                kept += 1
     return out

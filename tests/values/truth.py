@@ -348,9 +348,10 @@ def facts(fact: str, per_second: bool = True, summed: bool = False, rename: dict
 
 @attrs.frozen
 class Observed(Measure):
-    """A statistic of the raw observations of a truth sample family, per key: the q-quantile
-    over the rate window (kind "quantile"), or the mean over the range (`q` None, kind "count").
-    `scale` converts the unit to the panel's (1000: s -> ms)."""
+    """A statistic of the raw observations of a truth sample family, per key: `stat` "quantile"
+    (the q-quantile, as the interval of values that are one, over the rate window), "mean" (over
+    the range, or the rate window with `per_window`), or "above" (the share of observations above
+    `q`, over the rate window). `scale` converts the unit to the panel's (1000: s -> ms)."""
 
     fact: str
     q: float | None
@@ -359,29 +360,25 @@ class Observed(Measure):
     scale: float = 1.0
     rename: tuple[tuple[str, str], ...] = ()
     fixed: tuple[tuple[str, str], ...] = ()
+    stat: str = "quantile"
+    per_window: bool = True
 
     @property
     def kind(self):
-        return "count" if self.q is None else "quantile"
+        return {"quantile": "quantile", "above": "ratio"}.get(self.stat, "count")
 
     def __call__(self, f):
-        from dashctl.simulate import SAMPLES
-
-        span = f.range if self.q is None else f.rate
-        view = f.truth.span(span.t0, span.t1)
-        dims = SAMPLES[self.fact]
+        span = f.rate if self.per_window else f.range
         by = _dims(f, self.rename, self.fixed)
-        idx = [dims.index(b) for b in by]
-        match = dict(self.match)
-        grouped: dict[Key, list[float]] = {}
-        for step in view._samples:  # noqa: SLF001 - the View has no grouped form of samples
-            for (fam, key), xs in step.items():
-                if fam != self.fact or not all(_matches(key[dims.index(k)], w) for k, w in match.items()):
-                    continue
-                grouped.setdefault(tuple(str(key[i]) for i in idx), []).extend(xs)
-        stat = (lambda xs: sum(xs) / len(xs)) if self.q is None else (lambda xs: _quantile_range(xs, self.q))
-        return {_panel_key(f, by, k, self.rename, self.fixed): _scaled(stat(xs), self.scale)
-                for k, xs in grouped.items()}
+        grouped = f.truth.span(span.t0, span.t1).samples_by(self.fact, by, **dict(self.match))
+        if self.stat == "quantile":
+            stat = lambda xs: _scaled(_quantile_range(xs, self.q), self.scale)  # noqa: E731
+        elif self.stat == "above":
+            stat = lambda xs: sum(1 for x in xs if x > self.q) / len(xs)  # noqa: E731
+        else:
+            stat = lambda xs: sum(xs) / len(xs) * self.scale  # noqa: E731
+        return {_panel_key(f, by, k if isinstance(k, tuple) else (k,), self.rename, self.fixed): stat(xs)
+                for k, xs in grouped.items() if xs}
 
 
 def _scaled(v, scale: float):
@@ -399,14 +396,6 @@ def _quantile_range(xs: list[float], q: float) -> tuple[float, float]:
     return (min(lo, hi), max(lo, hi))
 
 
-def _matches(value, want) -> bool:
-    if callable(want):
-        return want(value)
-    if isinstance(want, (tuple, list, set, frozenset)):
-        return value in want
-    return value == want
-
-
 def observed_quantile(fact: str, q: float, buckets: Iterable[float], scale: float = 1.0,
                       rename: dict | None = None, fixed: dict | None = None, **match) -> Observed:
     """The true q-quantile of a truth sample family in the rate window."""
@@ -414,6 +403,67 @@ def observed_quantile(fact: str, q: float, buckets: Iterable[float], scale: floa
                     tuple((fixed or {}).items()))
 
 
-def observed_mean(fact: str, scale: float = 1.0, **match) -> Observed:
-    """The true mean of a truth sample family over the range."""
-    return Observed(fact, None, (), tuple(match.items()), scale)
+def observed_mean(fact: str, scale: float = 1.0, over_range: bool = True, **match) -> Observed:
+    """The true mean of a truth sample family over the range (or the rate window)."""
+    return Observed(fact, None, (), tuple(match.items()), scale, stat="mean", per_window=not over_range)
+
+
+def observed_above(fact: str, bound: float, **match) -> Observed:
+    """The true share of a truth sample family's observations above `bound` (in the rate window)."""
+    return Observed(fact, bound, (), tuple(match.items()), stat="above")
+
+
+@attrs.frozen
+class Relabel(Measure):
+    """`inner` with the values of one panel label renamed (the truth's kind input_uncached is the
+    panel's kind="prompt"); values that meet are added up."""
+
+    inner: Measure
+    label: str
+    names: tuple[tuple[str, str], ...]
+
+    @property
+    def kind(self):
+        return self.inner.kind
+
+    def __call__(self, f):
+        if self.label not in f.by:
+            return self.inner(f)
+        i, names = f.by.index(self.label), dict(self.names)
+        out: dict[Key, float] = {}
+        for k, v in self.inner(f).items():
+            key = k[:i] + (names.get(k[i], k[i]),) + k[i + 1:]
+            out[key] = out.get(key, 0.0) + v
+        return out
+
+
+def relabel(inner: Measure, label: str, **names: str) -> Relabel:
+    return Relabel(inner, label, tuple(names.items()))
+
+
+@attrs.frozen
+class Retyped(Measure):
+    """`inner` compared with another tolerance kind (a burn rate is a ratio scaled to a multiple:
+    compared within 1% relative, not 0.1 point)."""
+
+    inner: Measure
+    kind: str = "count"
+
+    def __call__(self, f):
+        return self.inner(f)
+
+
+@attrs.frozen
+class SinceStart(Measure):
+    """`inner` over everything from the data's first scrape to the evaluation time, as a range
+    (a 30-day SLO window reaches before the data)."""
+
+    inner: Measure
+
+    @property
+    def kind(self):
+        return self.inner.kind
+
+    def __call__(self, f):
+        start = f.truth.plan.start
+        return self.inner(attrs.evolve(f, range=Span(start, f.at, f.at - start)))
