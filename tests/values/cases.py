@@ -12,6 +12,15 @@ from __future__ import annotations
 
 import attrs
 
+from panels.catalog import (
+    ENVOY_BUCKETS_MS,
+    ENVOY_TTFT_BUCKETS_MS,
+    HTTP_BUCKETS,
+    LLM_BUCKETS,
+    OTEL_BUCKETS_MS,
+    ROUTER_BUCKETS,
+    SPAN_BUCKETS_MS,
+)
 from panels.prices import load_prices
 from panels.settings import Settings
 from values.harness import Case
@@ -75,15 +84,10 @@ SDK_FINISH = "llm_finish_reason_total"
 PII = "llm_pii_detected_total"
 INJECTION = "llm_injection_attempts_total"
 
-S_BUCKETS_HTTP = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-S_BUCKETS_LLM = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
-S_BUCKETS_ROUTER = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
-MS_BUCKETS_SPAN = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-MS_BUCKETS_SDK = (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000)
-MS_BUCKETS_ENVOY = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
-                    1800000, 3600000)
-MS_BUCKETS_ENVOY_TTFT = (100, 500, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 3000, 3500, 4000, 4500, 5000,
-                         6000, 10000, 60000, 180000)
+# the histograms' buckets as the catalog declares them (the quantile tolerance is one of these)
+S_BUCKETS_HTTP, S_BUCKETS_LLM, S_BUCKETS_ROUTER = HTTP_BUCKETS, LLM_BUCKETS, ROUTER_BUCKETS
+MS_BUCKETS_SPAN, MS_BUCKETS_SDK = SPAN_BUCKETS_MS, OTEL_BUCKETS_MS
+MS_BUCKETS_ENVOY, MS_BUCKETS_ENVOY_TTFT = ENVOY_BUCKETS_MS, ENVOY_TTFT_BUCKETS_MS
 
 # --- what things mean -----------------------------------------------------------------------------
 FAILED = lambda labels: (labels.get("status_class") in ("4xx", "5xx", "error")  # noqa: E731

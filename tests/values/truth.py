@@ -207,24 +207,6 @@ def ratio(part: Measure, whole: Measure) -> Ratio:
 
 
 @attrs.frozen
-class Mean(Measure):
-    """A histogram's average observation over the window (sum growth / count growth)."""
-
-    family: str
-    where: Where = None
-    per_second: bool = True
-
-    def __call__(self, f):
-        s = Growth(self.family + "_sum", self.where, self.per_second)(f)
-        c = Growth(self.family + "_count", self.where, self.per_second)(f)
-        return {k: s.get(k, 0.0) / v for k, v in c.items() if v}
-
-
-def mean(family: str, where: Where = None, over_range: bool = False) -> Mean:
-    return Mean(family, where, not over_range)
-
-
-@attrs.frozen
 class Quantile(Measure):
     """The q-quantile of a histogram's observations in the rate window. The ledger knows the
     exact count below each bucket bound, so the bucket holding the true quantile is exact;
@@ -262,23 +244,6 @@ def _quantile(q: float, cum: dict[float, float]) -> float:
 
 def quantile(family: str, q: float, buckets: Iterable[float], where: Where = None) -> Quantile:
     return Quantile(family, q, where, tuple(buckets))
-
-
-@attrs.frozen
-class GroupBy(Measure):
-    """`inner` computed with its own grouping `by`, then added up to the frame's labels (which
-    must be a subset): e.g. USD priced per model, shown per provider."""
-
-    inner: Measure
-    by: tuple[str, ...]
-
-    @property
-    def kind(self):
-        return self.inner.kind
-
-    def __call__(self, f):
-        vals = self.inner(attrs.evolve(f, by=self.by))
-        return _grouped(f, ((dict(zip(self.by, k, strict=True)), v) for k, v in vals.items()))
 
 
 @attrs.frozen
