@@ -296,7 +296,7 @@ def test_series_are_born_on_first_use_and_reset_at_a_restart(full):
     connect = _series(run, UP, error_class="connect")
     assert connect and min(s[1][0] for s in connect) > p.window("outage").start - p.step
     restart = p.window("restart").start
-    assert truth.all().restarts() == 1
+    assert truth.all().restarts() == 1 and truth.restart_times() == [restart]
     for _, steps, values in _series(run, "brightstaff_http_requests_total", handler="llm_chat",
                                          status_class="2xx"):
         i = steps.index(restart)
@@ -424,3 +424,34 @@ def test_live_counters_grow_between_scrapes():
                       r'(\d+)$', re.M)
     assert int(pick.search(b).group(1)) > int(pick.search(a).group(1))
     assert p.active(p.window("outage").start + p.step + p.cycle) == ["outage"]  # windows repeat every cycle
+
+
+def test_cli_writes_the_file_and_prints_a_windows_truth(tmp_path):
+    out = tmp_path / "sim.om"
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "simulate.py"), "--openmetrics", str(out), "--hours",
+                        "0.5", "--scenario", "outage", "--end", str(END), "--truth", "outage", "--sdk-exporter",
+                        "0.45b0", "--no-routing-preferences"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert text.endswith("# EOF\n") and "\nllm_spans_1_total{" in text
+    assert 'selected_model="none"' in text and 'fallback="false"' not in text
+    assert re.search(r"^  anthropic/claude-sonnet-4-5: \d+ requests, \d+ failed \(\d+\.\d+%\)", r.stderr, re.M)
+    bad = subprocess.run([sys.executable, str(ROOT / "scripts" / "simulate.py"), "--openmetrics", str(out),
+                          "--hours", "0.5", "--scenario", "outage", "--truth", "cost"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "--truth cost: not a scenario of this run" in bad.stderr
+
+
+def test_the_previous_rate_model_stays_for_the_rule_tests():
+    """dashctl/rules/cases.py (main) reads specs, Track.multipliers and _cdf: a scenario's metric-level
+    effects act on samples at start <= t < end, traffic-level ones never touch these tracks."""
+    p = sim.Plan(0, 600, (sim.Window("outage", 60, 300),), 60)
+    specs = sim.specs()
+    assert {s.metric.name for s in specs} >= {m.name for m in default_catalog().metrics}
+    five = next(s for s in specs if s.metric.name == UP and dict(s.labels)["provider"] == sim.OUTAGE_PROVIDER
+                and dict(s.labels)["status_class"] == "5xx")
+    track = sim.Track(five, p, 1)
+    assert [track.multipliers(t)[0] for t in (0, 60, 240, 300)] == [1.0, 40.0, 40.0, 1.0]
+    assert 0.49 < sim._cdf(1.0, 1.0) < 0.51
+    assert not any(e.matches(sim.OUTAGE_PROVIDER, sim.OUTAGE_MODEL) for e in sim.SCENARIOS["outage"].effects
+                   if e.metric)

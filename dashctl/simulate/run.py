@@ -51,8 +51,9 @@ class Simulation:
             self.world.step(self.t, self.plan.step, record=self.record)
         return self
 
-    def write(self, out: IO[str]) -> Stats:
-        return write_history(out, self.registry, _scrape_labels(self.jobs))
+    def write(self, out: IO[str], jobs: dict | None = None) -> Stats:
+        """The history in OpenMetrics; `jobs` (default: the run's) only name the scrape jobs."""
+        return write_history(out, self.registry, _scrape_labels(self.jobs if jobs is None else jobs))
 
     def exposition(self) -> str:
         return write_current(self.registry, _scrape_labels(self.jobs))
@@ -62,7 +63,7 @@ def write_openmetrics(out: IO[str], plan: Plan, seed: int = 1, catalog: Catalog 
                       jobs: dict | None = None, namespace: str = "", config: tf.Config | None = None) -> Stats:
     """Every series over the plan in OpenMetrics with timestamps (for promtool); ends with # EOF."""
     sim = simulation(plan, seed, config, jobs, namespace, catalog)
-    return sim.write(out)
+    return sim.write(out, jobs or {})  # this call's jobs, whichever call made the cached run
 
 
 _CACHE: dict = {}
@@ -71,9 +72,9 @@ _CACHE: dict = {}
 def simulation(plan: Plan, seed: int = 1, config: tf.Config | None = None, jobs: dict | None = None,
                namespace: str = "", catalog: Catalog | None = None) -> Simulation:
     """The finished run for these arguments (the last four are kept, so truth() after
-    write_openmetrics() with the same arguments costs nothing)."""
-    key = (plan, seed, config or tf.Config(), tuple(sorted((jobs or {}).items())), namespace,
-           id(catalog) if catalog is not None else None)
+    write_openmetrics() with the same arguments costs nothing; `jobs` only name the scrape jobs,
+    so runs differing only in jobs are one run)."""
+    key = (plan, seed, config or tf.Config(), namespace, id(catalog) if catalog is not None else None)
     sim = _CACHE.get(key)
     if sim is None:
         sim = Simulation(plan, seed, config, catalog, jobs, namespace).run()
@@ -101,6 +102,11 @@ class Truth:
 
     def all(self) -> View:
         return self.span(self.plan.start, self.plan.end)
+
+    def restart_times(self, source: str = "brightstaff") -> list[int]:
+        """Scrape times whose step holds a restart of `source`: from that sample on, its counters
+        start again from zero (and its series come back on first use)."""
+        return sorted(t for t, facts in self._recorder.facts.items() if ("restart", (source,)) in facts)
 
 
 def truth(plan: Plan, seed: int = 1, config: tf.Config | None = None, jobs: dict | None = None,

@@ -21,10 +21,16 @@ def _pairs(d) -> tuple:
     return tuple(sorted((k, float(v)) for k, v in items))
 
 
+def _match(d) -> tuple:
+    items = d.items() if isinstance(d, dict) else d
+    return tuple(sorted((k, (v,) if isinstance(v, str) else tuple(v)) for k, v in items))
+
+
 @attrs.frozen
 class Effect:
-    """What a scenario changes, for the traffic it matches (empty match: all of it).
+    """What a scenario changes.
 
+    Traffic-level (the event model, `metric` empty), for the traffic it matches (empty: all of it):
     provider/model: LLM traffic (brightstaff, Envoy, spans, and SDK calls of that model);
     service: SDK calls of that service_name.
     rate, latency, tokens: multipliers; outcomes: probability of each failure outcome
@@ -32,13 +38,18 @@ class Effect:
     the base one when larger; ratelimit: probability that Envoy's filter answers 429;
     detections: multiplier of PII, injection and toxicity detections and content filtering;
     enable: turn on a model that is off by default (`Traffic.enabled=False`).
+
+    Metric-level (`metric` set, `match` a {label: values} filter; rate and latency multipliers):
+    drives only the previous rate model (`legacy.Track`, read by dashctl.rules.cases on main).
     """
 
+    metric: str = ""
+    match: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_match)
+    rate: float = 1.0
+    latency: float = 1.0
     provider: str = ""
     model: str = ""
     service: str = ""
-    rate: float = 1.0
-    latency: float = 1.0
     tokens: float = 1.0
     outcomes: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_pairs)
     ratelimit: float = 0.0
@@ -46,8 +57,13 @@ class Effect:
     enable: bool = False
 
     def matches(self, provider: str = "", model: str = "", service: str = "") -> bool:
-        return ((not self.provider or self.provider == provider) and (not self.model or self.model == model)
-                and (not self.service or self.service == service))
+        """A traffic-level effect that applies to this traffic."""
+        return (not self.metric and (not self.provider or self.provider == provider)
+                and (not self.model or self.model == model) and (not self.service or self.service == service))
+
+    def applies(self, key: str, labels: dict) -> bool:
+        """A metric-level effect that applies to this series (the rate model)."""
+        return bool(self.metric) and self.metric in ("*", key) and all(labels.get(k) in vs for k, vs in self.match)
 
 
 @attrs.frozen
@@ -63,22 +79,67 @@ OUTAGE_PROVIDER, OUTAGE_MODEL = "anthropic", "claude-sonnet-4-5"
 COST_MODEL = "gpt-4o"
 NEW_PROVIDER, NEW_MODEL = "openai", "gpt-4.1"
 RATELIMIT_MODEL = "gpt-4o-mini"
+_UP = "brightstaff_llm_upstream_requests_total"
+# Metric-level effects: the previous simulator's scenarios, unchanged, for the rate model (legacy.py).
+_LEGACY = {
+    "outage": (
+        Effect(_UP, {"provider": OUTAGE_PROVIDER, "status_class": "2xx"}, rate=0.25),
+        Effect(_UP, {"provider": OUTAGE_PROVIDER, "status_class": "5xx"}, rate=40),
+        Effect(_UP, {"provider": OUTAGE_PROVIDER, "status_class": "4xx"}, rate=60),
+        Effect(_UP, {"provider": OUTAGE_PROVIDER, "error_class": "timeout"}, rate=60),
+        Effect("brightstaff_llm_upstream_duration_seconds", {"provider": OUTAGE_PROVIDER}, latency=4),
+        Effect("brightstaff_llm_time_to_first_token_seconds", {"provider": OUTAGE_PROVIDER}, latency=3),
+        Effect("brightstaff_http_requests_total", {"handler": ("llm_chat", "agent_chat"), "status_class": "5xx"},
+               rate=8),
+        Effect("brightstaff_router_decisions_total", {"fallback": "true"}, rate=5),
+        Effect("envoy_cluster_upstream_rq_xx", {"envoy_cluster_name": OUTAGE_PROVIDER,
+                                                "envoy_response_code_class": "2"}, rate=0.25),
+        Effect("envoy_cluster_upstream_rq_xx", {"envoy_cluster_name": OUTAGE_PROVIDER,
+                                                "envoy_response_code_class": ("4", "5")}, rate=50),
+        Effect("envoy_cluster_upstream_rq_time", {"envoy_cluster_name": OUTAGE_PROVIDER}, latency=4),
+        Effect("calls_total", {"llm_model": OUTAGE_MODEL, "status_code": "STATUS_CODE_ERROR"}, rate=50),
+        Effect("calls_total", {"llm_model": OUTAGE_MODEL, "status_code": "STATUS_CODE_OK"}, rate=0.25),
+        Effect("duration_milliseconds", {"llm_model": OUTAGE_MODEL}, latency=4),
+        Effect("llm_spans_total", {"provider": OUTAGE_PROVIDER, "status": "error"}, rate=50),
+        Effect("llm_spans_total", {"provider": OUTAGE_PROVIDER, "status": "success"}, rate=0.3),
+        Effect("llm_latency_ms_total", {"provider": OUTAGE_PROVIDER}, latency=4),
+    ),
+    "ratelimit": (
+        Effect("ratelimited_rq", rate=60),
+        Effect("envoy_wasmcustom_ratelimited_rq", rate=60),
+        Effect("envoy_cluster_upstream_rq_xx", {"envoy_cluster_name": "bright_staff",
+                                                "envoy_response_code_class": "4"}, rate=10),
+    ),
+    "pii": (
+        Effect("llm_pii_detected_total", rate=40),
+        Effect("llm_injection_attempts_total", rate=60),
+        Effect("llm_finish_reason_total", {"finish_reason": "content_filter"}, rate=20),
+        Effect("calls_total", {"service_name": "plano(filter)", "status_code": "STATUS_CODE_ERROR"}, rate=30),
+    ),
+    "cost": (
+        Effect("brightstaff_llm_tokens_total", {"model": COST_MODEL}, rate=8),
+        Effect("llm_tokens_total", {"model": COST_MODEL}, rate=8),
+        Effect(_UP, {"model": COST_MODEL}, rate=2),
+        Effect("llm_spans_total", {"model": COST_MODEL}, rate=2),
+    ),
+}
 SCENARIOS = {s.name: s for s in (
     Scenario("steady", "steady traffic, nothing happens"),
     Scenario("outage", f"{OUTAGE_PROVIDER} fails: 503s from Envoy (status 5xx, error_class none), streams "
                        "breaking mid-body, Envoy unreachable (error_class connect, first seen here), slow answers", (
         Effect(provider=OUTAGE_PROVIDER, latency=3.0,
-               outcomes={"5xx": 0.55, "stream": 0.12, "connect": 0.04, "4xx": 0.03}),)),
+               outcomes={"5xx": 0.55, "stream": 0.12, "connect": 0.04, "4xx": 0.03}), *_LEGACY["outage"])),
     Scenario("ratelimit", f"Envoy's LLM filter rate-limits {RATELIMIT_MODEL}: 429 answers (brightstaff 4xx/none)", (
-        Effect(model=RATELIMIT_MODEL, rate=1.5, ratelimit=0.35),)),
+        Effect(model=RATELIMIT_MODEL, rate=1.5, ratelimit=0.35), *_LEGACY["ratelimit"])),
     Scenario("restart", "brightstaff restarts: every brightstaff counter resets and its series come back on first "
                         "use", restart=True),
     Scenario("newmodel", f"{NEW_PROVIDER}/{NEW_MODEL} is rolled out: its series are born mid-range and stay",
              (Effect(provider=NEW_PROVIDER, model=NEW_MODEL, enable=True),), lasting=True),
     Scenario("pii", "a burst of PII, prompt-injection and toxicity detections and content filtering", (
-        Effect(service="support-bot", detections=40.0), Effect(service="chat-api", detections=25.0))),
+        Effect(service="support-bot", detections=40.0), Effect(service="chat-api", detections=25.0),
+        *_LEGACY["pii"])),
     Scenario("cost", f"a cost spike on {COST_MODEL}: twice the requests, 8x the tokens per request", (
-        Effect(model=COST_MODEL, rate=2.0, tokens=8.0),)),
+        Effect(model=COST_MODEL, rate=2.0, tokens=8.0), *_LEGACY["cost"])),
 )}
 EVENTS = tuple(n for n in SCENARIOS if n != "steady")
 

@@ -69,7 +69,8 @@ class World:
         self._cost_now: dict[tuple, int] = {}
         self._sdk_fams: dict[str, Family] = {}
         self.detections: dict[str, float] = {}
-        self.recording = False
+        self._fact = self._obs = _drop
+        self.handlers_seen: set[str] = set()
         self._families()
         absent = tf.absent_by_design(self.config)
         self.generic = [m for m in self.catalog.metrics if m.name not in self.reg.families and m.name not in absent]
@@ -159,17 +160,19 @@ class World:
     def step(self, t: int, dt: int, record: bool = True, scrape: bool = True) -> None:
         """Draw and emit the events of (t - dt, t]; `record` files them as truth under t, `scrape`
         takes the samples at t."""
-        self.recording = record
+        # file the step's events as truth (or drop them: warm-up and live steps)
+        self._fact, self._obs = (self.truth.add, self.truth.sample) if record else (_drop, _drop)
         if record:
             self.truth.step(t)
         if dt and self.plan.restarts(t):
             self.reg.restart("brightstaff")
+            self.handlers_seen.clear()
             self.start_time["brightstaff"] = t - dt // 2
             self._fact("restart", ("brightstaff",))
         active = [SCENARIOS[name] for name in self.plan.active(t)]
         effects = [e for sc in active for e in sc.effects]
         headers_time: dict[str, float] = {}
-        self.detections = {svc: Effects([e for e in effects if e.service == svc]).detections
+        self.detections = {svc: Effects([e for e in effects if e.matches(service=svc) and e.service]).detections
                            for svc in tf.SDK_SERVICES}
         if dt:
             for k, tr in enumerate(tf.MODELS):
@@ -191,14 +194,6 @@ class World:
             self._generic(fam, labels, metric, t, dt)
         if scrape:
             self.reg.scrape(t)
-
-    def _fact(self, fact: str, key: tuple, v: float = 1) -> None:
-        if self.recording:
-            self.truth.add(fact, key, v)
-
-    def _obs(self, fact: str, key: tuple, x: float) -> None:
-        if self.recording:
-            self.truth.sample(fact, key, x)
 
     # --- brightstaff, Envoy and spans for one LLM request ----------------------------------------
     def _llm_request(self, tr: tf.Traffic, fx: Effects, headers_time: dict) -> None:
@@ -604,8 +599,9 @@ class World:
         reg, rng = self.reg, self.rng
         step = self.plan.step
         reg.set(self.f_build, lab(version=tf.BRIGHTSTAFF_VERSION, git_sha=tf.BRIGHTSTAFF_GIT_SHA), 1)
-        for handler, busy in headers_time.items():
-            reg.set(self.f_inflight, lab(handler=handler), int(busy / step + rng.random()))
+        self.handlers_seen.update(headers_time)  # a gauge exists from its handler's first request on
+        for handler in sorted(self.handlers_seen):  # Little's law: busy seconds per second waiting for headers
+            reg.set(self.f_inflight, lab(handler=handler), int(headers_time.get(handler, 0.0) / step + rng.random()))
         reg.set(self.f_active, (), rng.randint(0, 3))
         if self.config.brightstaff_process_metrics:
             up = t - self.start_time["brightstaff"]
@@ -651,6 +647,10 @@ class World:
             base = self.f_proc[name]
             fam = self._sdk_fams[key] = self.reg.family(Family(base.name, kind, "llm", (), base.help))
         return fam
+
+
+def _drop(*_args) -> None:
+    """Where the events of a step that is not recorded go."""
 
 
 def _generic_labels(metric) -> list[tuple]:
