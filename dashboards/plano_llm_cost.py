@@ -16,7 +16,9 @@ def dashboard(s):
     return kit.board(
         s, uid="plano-llm-cost", title="Plano - LLM Cost", folder=s.plano_folder,
         desc=f"What Plano's LLM traffic costs: brightstaff's tokens x list prices (price file version "
-             f"{prices.version}, {len(prices.models)} models), by provider, model and token kind.",
+             f"{prices.version}, {len(prices.models)} models), by provider, model and token kind; each token billed "
+             f"once (cached tokens inside an OpenAI-convention prompt only at the cache-read price; providers "
+             f"{', '.join(s.prompt_excludes_cache) or '(none)'} report prompt without them).",
         variables=(v.provider(cost.TOKENS), v.model(cost.TOKENS)), tags=("plano", "llm", "cost"),
         links=[kit.dashboard_link("Plano", ["plano"])], marks=cost.price_versions(s, prices),
         rows=[

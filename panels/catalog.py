@@ -100,6 +100,13 @@ class Source:
             if m.source != self.name:
                 raise CatalogError(f"metric {m.name} says source {m.source!r}, declared in {self.name!r}")
 
+    def __getitem__(self, name: str) -> Metric:
+        """The source's metric by name: BRIGHTSTAFF["brightstaff_llm_tokens_total"]."""
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise CatalogError(f"source {self.name!r} has no metric {name!r}")
+
 
 class Catalog:
     """Sources and metrics by name. Lookups raise CatalogError naming what is missing."""

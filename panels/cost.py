@@ -1,13 +1,13 @@
 """Cost from tokens and a price file: brightstaff counts tokens, never money.
 
-For every priced model, one term per price: the model's token counter (of the token kinds
-billed at that price) times the price in USD per million tokens, exactly as the file gives it.
-The terms are joined with `or` (each has its own model and kind labels, so all survive), then
-summed by what the panel shows and scaled once:
+The price file becomes a table of constant series, one per model and token kind, valued at the
+price in USD per million tokens exactly as the file gives it; every token series is multiplied by
+its row (`* on (model, kind) group_left`), then summed by what the panel shows and scaled once:
 
-    USD/hour        sum by (provider, model) (rate(tokens{model="gpt-4o", kind="completion"}[..]) * 10
-                                              or ...) * 3600 / 1000000
-    USD over range  sum by (provider, model) (increase(tokens{...}[$__range]) * 10 or ...) / 1000000
+    USD/hour        sum by (provider, model) (rate(tokens[..]) * on (model, kind) group_left ()
+                                              (label_replace(label_replace(vector(10), "model", "gpt-4o", ..),
+                                                             "kind", "completion", ..) or ...)) * 3600 / 1000000
+    USD over range  the same over the tokens' growth in the range (series born inside it counted) / 1000000
 
 Cache-read and cache-write tokens cost the model's input price unless the file gives a cache
 price. The token convention (panels/tokens.py) applies: for OpenAI-convention providers `prompt`
@@ -35,19 +35,32 @@ MODEL = ("provider", "model")
 _tokens = tk.tokens
 
 
-def price_terms(prices: PriceList, counter: Callable = q.rate, s=None) -> list[q.Expr]:
-    """counter(tokens of a model's kinds at one price) * that price, per model and distinct price,
-    plus, with the settings' token convention, the cached tokens inside prompt at minus the input price."""
+def price_table(prices: PriceList, price_of: Callable | None = None) -> q.Expr:
+    """The price file as constant series, one per (model, kind), labelled model and kind:
+    `label_replace(label_replace(vector(2.5), "model", "gpt-4o", ...), "kind", "prompt", ...) or ...`.
+    `price_of(model_price, kind)` overrides the price (None leaves the pair out)."""
     terms = []
     for m in prices.models:
-        kinds_at: dict[float, list[str]] = {}
         for kind, price in m.per_kind().items():
-            kinds_at.setdefault(price, []).append(kind)
-        for price, kinds in kinds_at.items():
-            kind = kinds[0] if len(kinds) == 1 else q.one_of(*kinds)
-            terms.append(counter(_tokens(model=m.model, kind=kind)) * q.Num(price))
-        if s is not None and m.input_price_per_1m:
-            terms.append(tk.cached_in_prompt(s, counter, model=m.model) * q.Num(-m.input_price_per_1m))
+            price = price if price_of is None else price_of(m, kind)
+            if price is not None:
+                terms.append(q.label_set(q.label_set(q.Vector(price), "model", m.model), "kind", kind))
+    return q.or_all(terms)
+
+
+def _priced(tokens: q.Expr, table: q.Expr) -> q.Expr:
+    """tokens * on (model, kind) group_left table: each token series at its model and kind's price;
+    tokens no price applies to have no match and drop out (they show in their own panel)."""
+    return q.Bin("*", tokens, table, on=("model", "kind"), group="group_left")
+
+
+def price_terms(prices: PriceList, counter: Callable = q.rate, s=None) -> list[q.Expr]:
+    """Token counts times their price, and, with the settings' token convention, the cache_read tokens
+    counted inside an OpenAI-convention prompt (relabelled kind="prompt") at minus the input price."""
+    terms = [_priced(counter(_tokens()), price_table(prices))]
+    if s is not None:
+        prompt_only = price_table(prices, lambda m, kind: m.input_price_per_1m if kind == "prompt" else None)
+        terms.append(_priced(tk.cached_in_prompt(s, counter), prompt_only) * -1)
     return terms
 
 
@@ -162,16 +175,18 @@ def unpriced_rate(s, prices: PriceList, w=12):
 
 
 # --- what the cache saves and what a request costs ---------------------------------------------
-def savings_terms(prices: PriceList, counter: Callable = q.grown) -> list[q.Expr]:
-    """cache_read tokens x (input price - cache-read price) per model that has a cheaper cache price."""
-    return [counter(_tokens(model=m.model, kind="cache_read"))
-            * q.Num(m.input_price_per_1m - m.per_kind()["cache_read"])
-            for m in prices.models if m.input_price_per_1m > m.per_kind()["cache_read"]]
+def _saving(m, kind):
+    """USD per million cache_read tokens the cache saves on a model (None where it saves nothing)."""
+    saved = m.input_price_per_1m - m.per_kind()["cache_read"]
+    return saved if kind == "cache_read" and saved > 0 else None
 
 
 def cache_savings(s, prices: PriceList, w=8):
-    terms = savings_terms(prices)
-    expr = q.sum_(q.or_all(terms), MODEL) / PER_MILLION if terms else q.Vector(0)
+    if any(_saving(m, "cache_read") for m in prices.models):
+        table = price_table(prices, _saving)
+        expr = q.sum_(_priced(q.grown(_tokens(kind="cache_read")), table), MODEL) / PER_MILLION
+    else:
+        expr = q.Vector(0)
     return kit.bargauge(
         "Prompt cache savings by provider / model (selected range)",
         kit.target(expr, "{{provider}}/{{model}}", instant=True), unit="currencyUSD", w=w, h=9,
@@ -205,7 +220,7 @@ def cost_per_1k_tokens(s, prices: PriceList, w=8):
              "convention) over the selected range. Largest first.")
 
 
-SDK_COST = {m.name: m for m in LLM.metrics}["llm_cost_usd_micro_total"]
+SDK_COST = LLM["llm_cost_usd_micro_total"]
 
 
 def sdk_spend_by_service(s, w=12):

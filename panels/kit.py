@@ -8,7 +8,6 @@ expressions wrapped by `target()`.
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
 import attr
@@ -95,16 +94,12 @@ ABOVE_RIGHT = {f"/^{ABOVE}/": "percentunit"}
 
 def above_top_target(metric: Metric, by: Sequence[str] = (), legend: str = "", **matchers) -> QueryTarget:
     """The share of observations above the histogram's top finite bucket: where a quantile cannot
-    be read (it clamps at that bound). 1 - rate(le=top) / rate(le=+Inf), 0 when none is above."""
+    be read (it clamps at that bound). 0 when none is above."""
     if metric.kind != "histogram":
         raise TypeError(f"above_top_target needs a histogram, {metric.name} is a {metric.kind}")
-    top = f"{metric.buckets[-1]:g}"
-    le_top = q.rx(q.regex_escape(top) + r"(\.0*)?")
-    below = q.sum_(q.rate(q.Sel(metric, "_bucket", q._matchers({**matchers, "le": le_top}))), by)
-    every = q.sum_(q.rate(q.Sel(metric, "_bucket", q._matchers({**matchers, "le": "+Inf"}))), by)
-    share = q.Bin("-", q.Num(1), q.Bin("/", below, q.Bin(">", every, q.Num(0))))
+    share = q.share_above(metric, metric.buckets[-1], by, **matchers)
     legend = legend or " ".join(f"{{{{{b}}}}}" for b in by)
-    return target(share, f"{ABOVE}{top_bucket(metric)} {legend}".strip())
+    return target(share, f"{ABOVE}{top_bucket(metric)} {legend}".strip())  # rate-interval window
 
 
 def _flat(targets) -> list[QueryTarget]:
@@ -190,13 +185,17 @@ def _threshold_style(thresholds) -> dict:
 
 def stat(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 4, thresholds=None,
          calc: str = "lastNotNull", graph: bool = True, color_mode: str = "value", decimals=None,
-         min=None, max=None, text_mode: str = "auto", no_value: str | None = None) -> g.Stat:
-    """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...)."""
+         min=None, max=None, text_mode: str = "auto", no_value: str | None = None,
+         units: dict | None = None) -> g.Stat:
+    """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...); `units`
+    gives named series their own unit."""
     return g.Stat(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
         reduceCalc=calc, graphMode="area" if graph else "none", colorMode=color_mode, textMode=text_mode,
         extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals,
-                                                         "thresholds" if thresholds else None, no_value)}},
+                                                         "thresholds" if thresholds else None, no_value),
+                                   "overrides": [{"matcher": _matcher(name), "properties": [{"id": "unit", "value": u}]}
+                                                 for name, u in sorted((units or {}).items())]}},
     )
 
 
@@ -226,7 +225,7 @@ def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
                        {"id": "reduce", "options": {"reducers": [calc], "mode": "seriesToRows",
                                                     "includeTimeField": False}},
                        {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": reducer, "desc": True}]}}],
-                   "options": {"reduceOptions": {"calcs": [calc], "fields": f"/^{re.escape(reducer)}$/",
+                   "options": {"reduceOptions": {"calcs": [calc], "fields": "/^" + reducer.replace("*", "\\*") + "$/",
                                                  "values": True},
                                "displayMode": "gradient", "showUnfilled": True, "valueMode": "color",
                                "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16,
@@ -246,7 +245,8 @@ def piechart(title: str, *targets, unit: str, desc: str, w: int = 8, h: int = 8,
 
 
 def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8,
-             horizontal: bool = False, by: str | None = None, columns: dict | None = None) -> g.BarChart:
+             horizontal: bool = False, by: str | None = None, columns: dict | None = None,
+             thresholds=None) -> g.BarChart:
     """Bars for instant values by a label: one group per label value (use instant, table targets).
 
     `by` names that label: the targets' tables are merged into one row per value of it (the
@@ -262,7 +262,8 @@ def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
     return g.BarChart(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h),
         orientation="horizontal" if horizontal else "auto", showValue="auto", xTickLabelRotation=0,
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, None, None, None, None, "palette-classic")},
+        extraJson={"fieldConfig": {"defaults": {**_defaults(unit, thresholds, None, None, None, "palette-classic"),
+                                                **_threshold_style(thresholds)}},
                    "transformations": transformations, **options},
     )
 

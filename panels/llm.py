@@ -11,25 +11,24 @@ from panels import queries as q
 from panels import variables as v
 from panels.catalog import FINISH_REASONS, LLM, UNIT_ONE, unit_suffixed
 
-M = {m.name: m for m in LLM.metrics}
-TOKENS = M["llm_tokens_total"]
-COST = M["llm_cost_usd_micro_total"]
-LATENCY = M["llm_latency_ms_total"]
-TTFT = M["llm_latency_ms_ttft"]
-PII = M["llm_pii_detected_total"]
-INJECTION = M["llm_injection_attempts_total"]
-FINISH = M["llm_finish_reason_total"]
-SPANS = M["llm_spans_total"]
-TOXICITY = M["llm_toxicity_detected_total"]
-TOXICITY_SCORE = M["llm_toxicity_score"]
-FORECAST = {band: M[f"llm_forecast_cost_{band}_usd_micro"] for band in ("p10", "mean", "p90")}
+TOKENS = LLM["llm_tokens_total"]
+COST = LLM["llm_cost_usd_micro_total"]
+LATENCY = LLM["llm_latency_ms_total"]
+TTFT = LLM["llm_latency_ms_ttft"]
+PII = LLM["llm_pii_detected_total"]
+INJECTION = LLM["llm_injection_attempts_total"]
+FINISH = LLM["llm_finish_reason_total"]
+SPANS = LLM["llm_spans_total"]
+TOXICITY = LLM["llm_toxicity_detected_total"]
+TOXICITY_SCORE = LLM["llm_toxicity_score"]
+FORECAST = {band: LLM[f"llm_forecast_cost_{band}_usd_micro"] for band in ("p10", "mean", "p90")}
 TOKEN_RATE = "suffix: tok/s"
 
 
 def sdk(s, metric):
     """The metric under the name the SDK's exporter gives it: the four unit-"1" counters are
     llm_*_1_total with opentelemetry-exporter-prometheus 0.45b0 (settings.sdk_unit_suffix)."""
-    return M[unit_suffixed(metric.name)] if s.sdk_unit_suffix and metric.name in UNIT_ONE else metric
+    return LLM[unit_suffixed(metric.name)] if s.sdk_unit_suffix and metric.name in UNIT_ONE else metric
 
 MICRO = 1_000_000  # micro-USD per USD
 RATIO_STEPS = ((None, kit.GREEN), (0.01, kit.ORANGE), (0.05, kit.RED))
@@ -82,6 +81,7 @@ def avg_latency_vs_ttft(s, w=12):
         kit.target(_avg_over_range(LATENCY), "avg latency", instant=True, table=True),
         kit.target(_avg_over_range(TTFT), "avg TTFT", instant=True, table=True),
         unit="ms", w=w, h=9, by="model", columns={"Value #A": "avg latency", "Value #B": "avg TTFT"},
+        thresholds=LATENCY_STEPS,
         desc="Per model, the mean end-to-end latency next to the mean time to first token over the whole "
              "selected range. A TTFT bar close to its latency bar: the answer is short or the model is slow "
              "to start; a large gap: long generations. No TTFT bar: the model served no streaming calls.")
@@ -113,7 +113,7 @@ def time_per_output_token(s, w=12):
     expr = (mean_latency - mean_ttft) / q.Bin(">", tokens_per_call, q.Num(0))
     return kit.timeseries(
         "Time per output token by model (streaming)", kit.target(expr, "{{model}}"),
-        unit="ms", w=w, thresholds=((None, kit.GREEN), (50, kit.ORANGE), (100, kit.RED)),
+        unit="ms", w=w, h=9, thresholds=((None, kit.GREEN), (50, kit.ORANGE), (100, kit.RED)),
         desc="Generation time per completion token, per model: (mean latency - mean time to first token) / "
              "completion tokens per call. The SDK records TTFT only for streaming calls and latency for all, "
              "with no label to tell them apart, so for a model with both kinds of calls this is an estimate "
@@ -271,7 +271,7 @@ def finish_reasons(s, w=8):
     return kit.piechart(
         "Finish reason distribution (selected range)",
         kit.target(_finish(s, q.grown), "{{finish_reason}}", instant=True),
-        unit="short", w=w, h=9,
+        unit="suffix: calls", w=w, h=9,
         desc="How calls ended over the selected range: stop (complete answer), tool_calls, length (cut at "
              "the token limit: answers are truncated) and content_filter (blocked by the provider). " + FINISH_DESC)
 
@@ -341,7 +341,7 @@ def violations_total(s, w=24):
         "Security violations (selected range)",
         kit.target(pii, "PII detections", instant=True), kit.target(inj, "injection attempts", instant=True),
         kit.target(tox, "toxicity detections", instant=True), kit.target(total, "total violations", instant=True),
-        unit="short", w=w, h=5, graph=False, decimals=0, thresholds=((None, kit.GREEN), (1, kit.ORANGE)),
+        unit="suffix: detections", w=w, h=5, graph=False, decimals=0, thresholds=((None, kit.GREEN), (1, kit.ORANGE)),
         desc="PII detections, injection attempts, toxicity detections and all together over the whole selected "
              "range, for the services in the filter. Orange as soon as there is one.")
 

@@ -12,31 +12,30 @@ from panels import queries as q
 from panels import tokens as tk
 from panels.catalog import BRIGHTSTAFF, ENVOY
 
-M = {m.name: m for m in BRIGHTSTAFF.metrics + ENVOY.metrics}
-HTTP = M["brightstaff_http_requests_total"]
-HTTP_DURATION = M["brightstaff_http_request_duration_seconds"]
-IN_FLIGHT = M["brightstaff_http_in_flight_requests"]
-UPSTREAM = M["brightstaff_llm_upstream_requests_total"]
-UPSTREAM_DURATION = M["brightstaff_llm_upstream_duration_seconds"]
-TTFT = M["brightstaff_llm_time_to_first_token_seconds"]
-TOKENS = M["brightstaff_llm_tokens_total"]
-USAGE_MISSING = M["brightstaff_llm_tokens_usage_missing_total"]
-DECISIONS = M["brightstaff_router_decisions_total"]
-DECISION_DURATION = M["brightstaff_router_decision_duration_seconds"]
-ROUTING_SERVICE = M["brightstaff_routing_service_requests_total"]
-SESSION_CACHE = M["brightstaff_session_cache_events_total"]
-PROMPT_CACHE = M["brightstaff_prompt_cache_requests_total"]
-SESSION_SWITCH = M["brightstaff_session_switch_decisions_total"]
-ROUTER_SKIPS = M["brightstaff_router_skips_total"]
-BUILD_INFO = M["brightstaff_build_info"]
-ENVOY_RQ = M["envoy_cluster_upstream_rq_total"]
-ENVOY_RQ_XX = M["envoy_cluster_upstream_rq_xx"]
-ENVOY_TTFT = M["time_to_first_token"]
-ENVOY_TPOT = M["time_per_output_token"]
-ENVOY_LATENCY = M["request_latency"]
-ENVOY_TOKENS_PER_SECOND = M["tokens_per_second"]
-ENVOY_INPUT_LENGTH = M["input_sequence_length"]
-ENVOY_OUTPUT_LENGTH = M["output_sequence_length"]
+HTTP = BRIGHTSTAFF["brightstaff_http_requests_total"]
+HTTP_DURATION = BRIGHTSTAFF["brightstaff_http_request_duration_seconds"]
+IN_FLIGHT = BRIGHTSTAFF["brightstaff_http_in_flight_requests"]
+UPSTREAM = BRIGHTSTAFF["brightstaff_llm_upstream_requests_total"]
+UPSTREAM_DURATION = BRIGHTSTAFF["brightstaff_llm_upstream_duration_seconds"]
+TTFT = BRIGHTSTAFF["brightstaff_llm_time_to_first_token_seconds"]
+TOKENS = BRIGHTSTAFF["brightstaff_llm_tokens_total"]
+USAGE_MISSING = BRIGHTSTAFF["brightstaff_llm_tokens_usage_missing_total"]
+DECISIONS = BRIGHTSTAFF["brightstaff_router_decisions_total"]
+DECISION_DURATION = BRIGHTSTAFF["brightstaff_router_decision_duration_seconds"]
+ROUTING_SERVICE = BRIGHTSTAFF["brightstaff_routing_service_requests_total"]
+SESSION_CACHE = BRIGHTSTAFF["brightstaff_session_cache_events_total"]
+PROMPT_CACHE = BRIGHTSTAFF["brightstaff_prompt_cache_requests_total"]
+SESSION_SWITCH = BRIGHTSTAFF["brightstaff_session_switch_decisions_total"]
+ROUTER_SKIPS = BRIGHTSTAFF["brightstaff_router_skips_total"]
+BUILD_INFO = BRIGHTSTAFF["brightstaff_build_info"]
+ENVOY_RQ = ENVOY["envoy_cluster_upstream_rq_total"]
+ENVOY_RQ_XX = ENVOY["envoy_cluster_upstream_rq_xx"]
+ENVOY_TTFT = ENVOY["time_to_first_token"]
+ENVOY_TPOT = ENVOY["time_per_output_token"]
+ENVOY_LATENCY = ENVOY["request_latency"]
+ENVOY_TOKENS_PER_SECOND = ENVOY["tokens_per_second"]
+ENVOY_INPUT_LENGTH = ENVOY["input_sequence_length"]
+ENVOY_OUTPUT_LENGTH = ENVOY["output_sequence_length"]
 
 # An upstream that answered 429 or 5xx is error_class="none": the failure shows only in
 # status_class. A stream that fails mid-body is counted twice, as error_class="stream" and again
@@ -118,7 +117,7 @@ def http_error_ratio_stat(s, status="5xx", w=6):
         targets, also = [kit.target(_http_ratio(status), f"{status} ratio")], ""
     return kit.stat(
         f"{status} error ratio", *targets,
-        unit="percentunit", w=w, h=8 if w >= 12 else 4, thresholds=RATIO_STEPS, decimals=2, no_value=kit.NO_TRAFFIC,
+        unit="percentunit", w=w, h=8, thresholds=RATIO_STEPS, decimals=2, no_value=kit.NO_TRAFFIC,
         desc=f"Share of brightstaff HTTP responses with status {status} over all responses, at the "
              f"end of the range (the sparkline shows its course). 0% when none failed; \"no traffic\" when "
              f"there were no requests. Green below 1%, red above 5%.{also}")
@@ -151,7 +150,7 @@ def in_flight(s, w=12):
     return kit.timeseries(
         "In-flight requests by handler (until response headers)",
         kit.target(q.sum_(q.raw_gauge(IN_FLIGHT), ("handler",)), "{{handler}}"),
-        unit="short", w=w,
+        unit="suffix: requests", w=w,
         desc="Requests brightstaff is working on right now, per handler, until their response headers are "
              "sent: a request whose LLM body is still streaming no longer counts. Growth with a flat request "
              "rate means requests are piling up before the upstream answers.")
@@ -162,7 +161,7 @@ def upstream_rate(s, w=12):
     return kit.timeseries(
         "Upstream request rate by provider / model",
         kit.target(upstream_total_expr(("provider", "model")), "{{provider}}/{{model}}"),
-        unit="reqps", w=w,
+        unit="reqps", w=w, h=9,
         desc="Requests per second brightstaff sent to LLM providers, per provider and model, each once: a "
              "stream failing mid-body is counted twice by brightstaff (error_class stream and none), so the "
              "stream copies are left out.")
@@ -172,7 +171,7 @@ def upstream_errors(s, w=12):
     return kit.timeseries(
         "Upstream errors by provider / status / error class",
         kit.target(upstream_errors_expr(), "{{provider}} {{status_class}} / {{error_class}}"),
-        unit="reqps", w=w, stack=True,
+        unit="reqps", w=w, h=9, stack=True,
         desc="Failed LLM upstream requests per second, each once. Answers with status 4xx/5xx (a 429 or 503 "
              "has error_class=none, so it shows by its status class), sends that got no answer (status error: "
              "connect, other), and streams that failed mid-body (2xx / stream; their second count as none is "
@@ -184,7 +183,7 @@ def upstream_error_ratio(s, w=12):
     return kit.timeseries(
         "Upstream error ratio by provider",
         kit.target(upstream_error_ratio_expr(by), "{{provider}}"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value=kit.NO_TRAFFIC,
+        unit="percentunit", w=w, h=9, min=0, thresholds=RATIO_STEPS, no_value=kit.NO_TRAFFIC,
         desc="Share of each provider's requests that failed (4xx/5xx/no answer, or a transport or stream "
              "error), each failure and each request counted once (stream copies out of both). 0% when all "
              "succeeded, \"no traffic\" without requests; exact at low traffic.")
@@ -233,7 +232,7 @@ def usage_missing(s, w=12):
     return kit.timeseries(
         "Responses without token usage",
         kit.target(q.sum_rate(USAGE_MISSING, ("provider", "model")), "{{provider}}/{{model}}"),
-        unit="reqps", w=w,
+        unit="reqps", w=w, h=9,
         desc="Responses per second whose body yielded no token usage, so their tokens (and cost) are missing "
              "from the token panels. Not 'the provider dropped usage': it counts error bodies, streamed chat "
              "completions sent without stream_options.include_usage, every /v1/responses stream (usage nested "
@@ -271,7 +270,7 @@ def model_selection(s, w=12):
     return kit.bargauge(
         "Model selection distribution (selected range)",
         kit.target(q.range_total(DECISIONS, ("selected_model",)), "{{selected_model}}", instant=True),
-        unit="short", w=w, h=9,
+        unit="suffix: decisions", w=w, h=9,
         desc="Routing decisions per selected model over the whole selected range, largest first. none = no "
              "routing preferences matched (the request went to the model it asked for: normal on a gateway "
              "without routing), unknown = the router call failed. selected_model is a full provider/model id, "
@@ -285,7 +284,7 @@ def fallback_ratio(s, w=12):
     return kit.timeseries(
         "Fallback and router-error ratio (routing decisions)",
         kit.target(q.ratio(fallback, real), "fallback"), kit.target(q.ratio(failed, real), "router error (unknown)"),
-        unit="percentunit", w=w, min=0, thresholds=RATIO_STEPS, no_value="no routing decisions",
+        unit="percentunit", w=w, h=9, min=0, thresholds=RATIO_STEPS, no_value="no routing decisions",
         colors={"router error (unknown)": kit.RED},
         desc="Over real routing decisions only (selected_model not none: none means no routing preferences, "
              "the request keeps its model and nothing failed, so counting it would show 100% fallback on a "
@@ -390,7 +389,7 @@ SDK_JOB = "instrumentation-api"  # the SDK's own Prometheus job, which exports p
 def _process(s, name):
     """A process_* gauge of brightstaff only: the job matcher compile adds, or, when the brightstaff job
     setting is empty, at least not the SDK's job."""
-    metric = M[name]
+    metric = BRIGHTSTAFF[name]
     if s.brightstaff_job:
         return q.sel(metric)
     return q.sel(metric, job=q.nre("|".join(q.regex_escape(j) for j in (s.llm_job, SDK_JOB) if j)))
@@ -430,7 +429,7 @@ def process_fds(s, w=8):
         "Open file descriptors vs limit",
         kit.target(q.sum_(_process(s, "process_open_fds"), ("instance",)), "open {{instance}}"),
         kit.target(q.sum_(_process(s, "process_max_fds"), ("instance",)), "max {{instance}}"),
-        unit="short", w=w, no_value="not exported by brightstaff 0.4.36",
+        unit="suffix: fds", w=w, no_value="not exported by brightstaff 0.4.36",
         desc="Open file descriptors (sockets included) against the process limit. Reaching the limit "
              "makes new connections fail. " + PROCESS_NOTE)
 
@@ -438,7 +437,7 @@ def process_fds(s, w=8):
 def process_threads(s, w=8):
     return kit.timeseries(
         "Threads", kit.target(q.sum_(_process(s, "process_threads"), ("instance",)), "{{instance}}"),
-        unit="short", w=w, no_value="not exported by brightstaff 0.4.36",
+        unit="suffix: threads", w=w, no_value="not exported by brightstaff 0.4.36",
         desc="OS threads of each brightstaff process. " + PROCESS_NOTE)
 
 
@@ -455,7 +454,7 @@ def build_version(s, w=8):
     return kit.stat(
         "Crate version", kit.target(q.sum_(q.raw_gauge(BUILD_INFO), ("version", "git_sha")),
                                     "crate {{version}} (git {{git_sha}})"),
-        unit="short", w=w, h=8, graph=False, text_mode="name", color_mode="none",
+        unit="none", w=w, h=8, graph=False, text_mode="name", color_mode="none",
         desc="brightstaff_build_info's version is the brightstaff crate version (0.1.0 in every release so far), "
              "not the Plano release, and git_sha is 'unknown' in published builds: do not read it as the release "
              "and do not alert on it. More than one line means instances run different builds.")

@@ -222,6 +222,7 @@ class Bin(Expr):
     lhs: Expr
     rhs: Expr
     on: tuple[str, ...] | None = None
+    group: str = ""  # "group_left": many series of lhs to one of rhs (with `on`), no labels copied
 
     def render(self, ctx):
         def side(e):
@@ -229,7 +230,8 @@ class Bin(Expr):
             return f"({text})" if isinstance(e, (Bin, Union)) else text
 
         on = f" on ({', '.join(self.on)})" if self.on is not None else ""
-        return f"{side(self.lhs)} {self.op}{on} {side(self.rhs)}"
+        group = f" {self.group} ()" if self.group else ""  # the empty label list: the rhs' "(" is not one
+        return f"{side(self.lhs)} {self.op}{on}{group} {side(self.rhs)}"
 
     def refs(self):
         return tuple(self.lhs.refs()) + tuple(self.rhs.refs())
@@ -431,6 +433,22 @@ def histogram_quantile(q: float, metric: Metric, by: Iterable[str] = (), **match
         raise TypeError(f"histogram_quantile needs a histogram, {metric.name} is a {metric.kind}")
     inner = sum_(rate(Sel(metric, "_bucket", _matchers(matchers))), ("le", *by))
     return Call("histogram_quantile", (Num(q).render(Context()), inner))
+
+
+def share_above(metric: Metric, bound: float, by: Iterable[str] = (), window: str = RATE_INTERVAL,
+                **matchers) -> Bin:
+    """Share of a histogram's observations above one of its bucket bounds, read from that bucket
+    (exact, no interpolation): 1 - increase(le=bound) / increase(le=+Inf); none without observations.
+    `le` is matched as a number however the exporter wrote it ("10", "10.0")."""
+    if metric.kind != "histogram":
+        raise TypeError(f"share_above needs a histogram, {metric.name} is a {metric.kind}")
+    by = tuple(by)
+
+    def bucket(le):
+        return sum_(increase(Sel(metric, "_bucket", _matchers({**matchers, "le": le})), window), by)
+
+    below = bucket(rx(regex_escape(f"{bound:g}") + r"(\.0*)?"))
+    return Bin("-", Num(1), Bin("/", below, Bin(">", bucket("+Inf"), Num(0))))
 
 
 def histogram_avg(metric: Metric, by: Iterable[str] = (), **matchers) -> Bin:

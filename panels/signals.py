@@ -47,7 +47,8 @@ def saturation(s, w=6):
         "Saturation: in flight and rate-limited",
         kit.target(q.sum_(q.raw_gauge(p.IN_FLIGHT)), "in flight"),
         kit.target(spans.ratelimited_expr(s), "rate-limited/s"),
-        unit="short", w=w, h=4, decimals=1, thresholds=((None, kit.GREEN), (50, kit.ORANGE), (200, kit.RED)),
+        unit="suffix: requests", units={"rate-limited/s": "reqps"}, w=w, h=4, decimals=1,
+        thresholds=((None, kit.GREEN), (50, kit.ORANGE), (200, kit.RED)),
         desc="Requests brightstaff holds before their response headers (a streamed body no longer counts), and "
              "requests per second Envoy's LLM filter answered 429 for the token rate limit: the gateway is "
              "full when either climbs.")
@@ -114,17 +115,20 @@ def _window_failed_share(s) -> q.Expr:
 
 def _slow_share(s, window=q.RATE_INTERVAL) -> q.Expr:
     """Share of upstream requests slower than the latency objective's bound."""
-    le = q.rx(q.regex_escape(f"{s.slo_latency_seconds:g}") + r"(\.0*)?")
-    fast = q.sum_(q.increase(q.Sel(p.UPSTREAM_DURATION, "_bucket", q._matchers({"le": le})), window))
-    every = q.sum_(q.increase(q.Sel(p.UPSTREAM_DURATION, "_bucket", q._matchers({"le": "+Inf"})), window))
-    return q.Bin("-", q.Num(1), q.Bin("/", fast, q.Bin(">", every, q.Num(0))))
+    return q.share_above(p.UPSTREAM_DURATION, s.slo_latency_seconds, (), window)
+
+
+def _objective_stat(s, title, share: q.Expr, legend, objective, decimals, desc, w=6):
+    """A share over the SLO window against its objective: red below, green at or above."""
+    return kit.stat(
+        title, kit.target(share, legend), unit="percentunit", w=w, h=5, decimals=decimals, graph=False,
+        no_value=kit.NO_TRAFFIC, thresholds=((None, kit.RED), (objective, kit.GREEN)), desc=desc)
 
 
 def availability(s, w=6):
-    return kit.stat(
-        f"Availability ({s.slo_window})", kit.target(q.Bin("-", q.Num(1), _window_failed_share(s)), "availability"),
-        unit="percentunit", w=w, h=5, decimals=3, graph=False, no_value=kit.NO_TRAFFIC,
-        thresholds=((None, kit.RED), (s.slo_availability, kit.GREEN)),
+    return _objective_stat(
+        s, f"Availability ({s.slo_window})", q.Bin("-", q.Num(1), _window_failed_share(s)), "availability",
+        s.slo_availability, 3, w=w,
         desc=f"Share of LLM upstream requests that succeeded over the last {s.slo_window} (the SLO window, a "
              f"setting, not the dashboard's range), each request and failure counted once. Objective "
              f"{s.slo_availability:.2%}: green at or above it.")
@@ -143,11 +147,9 @@ def error_budget_left(s, w=6):
 
 
 def latency_objective(s, w=6):
-    within = q.Bin("-", q.Num(1), _slow_share(s, s.slo_window))
-    return kit.stat(
-        f"Requests within {s.slo_latency_seconds:g} s ({s.slo_window})", kit.target(within, "within"),
-        unit="percentunit", w=w, h=5, decimals=2, graph=False, no_value=kit.NO_TRAFFIC,
-        thresholds=((None, kit.RED), (s.slo_latency_target, kit.GREEN)),
+    return _objective_stat(
+        s, f"Requests within {s.slo_latency_seconds:g} s ({s.slo_window})",
+        q.Bin("-", q.Num(1), _slow_share(s, s.slo_window)), "within", s.slo_latency_target, 2, w=w,
         desc=f"Share of LLM upstream requests that finished within {s.slo_latency_seconds:g} s over the last "
              f"{s.slo_window}, read from the bucket of that bound (exact, no interpolation). Objective "
              f"{s.slo_latency_target:.0%}. A failed stream is observed twice by brightstaff.")

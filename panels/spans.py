@@ -19,12 +19,11 @@ AGENT_SERVICE = "plano(agent)"
 PLANO_SERVICES = q.rx("plano(" + q.regex_escape("(") + ".+" + q.regex_escape(")") + ")?")
 ERROR = "STATUS_CODE_ERROR"
 RATIO_STEPS = ((None, kit.GREEN), (0.01, kit.ORANGE), (0.05, kit.RED))
-ENVOY_METRICS = {m.name: m for m in ENVOY.metrics}
 
 
 def _span_metric(s, name: str):
     prefix = f"{s.spanmetrics_namespace}_" if s.spanmetrics_namespace else ""
-    return {m.name: m for m in spanmetrics_source(s.spanmetrics_namespace).metrics}[prefix + name]
+    return spanmetrics_source(s.spanmetrics_namespace)[prefix + name]
 
 
 def calls(s):
@@ -71,7 +70,7 @@ def ratelimited_expr(s) -> q.Expr:
     one of the names; the `or` takes, per scraped Envoy (job, instance), the first name it has, so
     a fleet mid-upgrade (old and new Envoys) is summed and nothing is counted twice.
     """
-    metrics = [ENVOY_METRICS[name] for name in s.ratelimit_metrics]
+    metrics = [ENVOY[name] for name in s.ratelimit_metrics]
     return q.sum_(q.or_all(q.rate(m) for m in metrics))
 
 
@@ -121,7 +120,7 @@ def llm_request_count(s, w=12):
         "Cumulative request count by model (selected range)",
         kit.target(q.range_total(calls(s), ("llm_model",), service_name=LLM_SERVICE), "{{llm_model}}",
                    instant=True),
-        unit="short", w=w, h=10, graph=False, decimals=0, color_mode="none",
+        unit="suffix: requests", w=w, h=10, graph=False, decimals=0, color_mode="none",
         desc="LLM calls per model over the selected range, not since the collector started: the growth of the "
              "span counter, across collector restarts, with the first count of a model first seen inside the "
              "range included (increase() alone would lose it).")

@@ -24,7 +24,7 @@ import attrs
 from panels import queries as q
 from panels.catalog import BRIGHTSTAFF
 
-TOKENS = {m.name: m for m in BRIGHTSTAFF.metrics}["brightstaff_llm_tokens_total"]
+TOKENS = BRIGHTSTAFF["brightstaff_llm_tokens_total"]
 
 
 def tokens(**matchers) -> q.Sel:

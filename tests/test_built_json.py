@@ -172,3 +172,18 @@ def test_brightstaff_fixes_the_upstream_flaws(models):
                    "brightstaff_router_skips_total", "brightstaff_llm_tokens_usage_missing_total",
                    "brightstaff_build_info"):
         assert metric in exprs, metric
+
+
+def test_no_holes_in_the_grid(all_models):
+    """Each shelf of panels (one y) fills the 24 columns with panels of one height."""
+    holes = []
+    for uid, m in all_models.items():
+        shelves: dict[int, list[dict]] = {}
+        for p in m["panels"]:
+            if p["type"] != "row":
+                shelves.setdefault(p["gridPos"]["y"], []).append(p)
+        for y, panels in shelves.items():
+            sizes = [(p["title"], p["gridPos"]["w"], p["gridPos"]["h"]) for p in panels]
+            holes.extend([(uid, y, sizes)] if sum(w for _, w, _ in sizes) != 24 or len({h for *_, h in sizes}) != 1
+                         else [])
+    assert not holes, "\n".join(map(str, holes))

@@ -138,7 +138,8 @@ def test_requests_overview_has_each_upstream_panel_and_error_ratio(models):
     for p in upstream["panels"]:
         mine = ours[UPSTREAM_COUNTERPARTS[p["title"]]]
         assert mine["type"] == p["type"], p["title"]
-        assert mine["fieldConfig"]["defaults"]["unit"] == p["fieldConfig"]["defaults"]["unit"], p["title"]
+        unit = p["fieldConfig"]["defaults"]["unit"]
+        assert mine["fieldConfig"]["defaults"]["unit"] == ("suffix: requests" if unit == "short" else unit), p["title"]
     count = ours["Cumulative request count by model (selected range)"]["targets"][0]["expr"]
     assert count.startswith("sum by (llm_model) (increase(calls_total{") and "[$__range]" in count
     errors = ours["Error ratio by service"]["targets"][0]["expr"]
@@ -197,3 +198,124 @@ def test_namespace_setting_renames_every_spanmetrics_query_and_nothing_else(repo
         else:
             assert new == old, f"{key}: a query without spanmetrics changed"
     assert renamed >= 8  # every query of Plano - Requests Overview but the Envoy rate-limit one
+
+
+# --- the panels an on-call engineer opens first ----------------------------------------------------
+def _rows(model):
+    return [p["title"] for p in model["panels"] if p["type"] == "row"]
+
+
+def _row_panels(model, row):
+    out, inside = [], False
+    for p in model["panels"]:
+        if p["type"] == "row":
+            inside = p["title"] == row
+        elif inside:
+            out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("uid, words", [("brightstaff", ("Traffic", "Errors", "Latency", "Saturation")),
+                                        ("plano-requests-overview", ("Traffic", "Errors", "Latency", "Saturation"))])
+def test_golden_signals_row_is_first(models, uid, words):
+    assert _rows(models[uid])[0] == "Golden signals"
+    panels = _row_panels(models[uid], "Golden signals")
+    assert [p["title"].split(":")[0] for p in panels] == list(words)
+    assert all(p["type"] == "stat" and p["targets"] for p in panels)
+
+
+def test_slo_row_follows_the_settings(models):
+    panels = {p["title"]: p for p in _row_panels(models["brightstaff"], "LLM upstream SLO")}
+    assert set(panels) == {"Availability (30d)", "Error budget left (30d)", "Requests within 10 s (30d)",
+                           "Error budget burn rate"}
+    assert "[30d]" in panels["Error budget left (30d)"]["targets"][0]["expr"]
+    assert panels["Availability (30d)"]["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] == 0.99
+    assert 'le=~"10(\\\\.0*)?"' in panels["Requests within 10 s (30d)"]["targets"][0]["expr"]
+    other = build(Settings(slo_availability=0.995, slo_window="7d", slo_latency_seconds=30), only=["brightstaff"])
+    assert other.ok, [e.one_line() for e in other.errors]
+    titles = {p["title"]: p for p in iter_panels(json.loads(other.dashboards[0].data))}
+    assert "[7d]" in titles["Error budget left (7d)"]["targets"][0]["expr"] and "Requests within 30 s (7d)" in titles
+    assert titles["Availability (7d)"]["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] == 0.995
+    assert "/ 0.005" in titles["Error budget burn rate"]["targets"][0]["expr"]
+
+
+@pytest.mark.parametrize("uid", ["brightstaff", "plano-llm-upstream"])
+def test_scorecard_has_a_unit_and_thresholds_per_cell_and_drills_down(models, uid):
+    table = _panels(models[uid])["Provider / model scorecard (now)"]
+    assert table["type"] == "table" and len(table["targets"]) == 8
+    assert all(t["instant"] and t["format"] == "table" for t in table["targets"])
+    cells = {o["matcher"]["options"]: {p["id"]: p["value"] for p in o["properties"]}
+             for o in table["fieldConfig"]["overrides"]}
+    units = {name: props.get("unit") for name, props in cells.items() if "unit" in props}
+    assert units == {"requests/s": "reqps", "error %": "percentunit", "p50 latency": "s", "p95 latency": "s",
+                     "p95 first byte": "s", "tokens/s": "suffix: tok/s", "USD/h": "currencyUSD",
+                     "cache-read share": "percentunit"}
+    for name in ("error %", "p50 latency", "p95 latency", "p95 first byte", "cache-read share"):
+        assert len(cells[name]["thresholds"]["steps"]) == 3, name
+    for label in ("provider", "model"):
+        link = cells[label]["links"][0]
+        assert link["url"] == ("/d/plano-llm-upstream?var-provider=${__data.fields.provider}"
+                               "&var-model=${__data.fields.model}&${__url_time_range}")
+    assert table["options"]["sortBy"][0]["displayName"] == "requests/s"
+
+
+def test_envoy_llm_filter_row_says_token_counts_are_estimates(models):
+    panels = _row_panels(models["plano-llm-upstream"], "Envoy LLM filter (all models; token counts are estimates)")
+    names = {vs.name.rsplit("_bucket", 1)[0] for p in panels for t in p["targets"] for vs in selectors(t["expr"])}
+    assert names == {"time_to_first_token", "time_per_output_token", "request_latency", "tokens_per_second",
+                     "input_sequence_length", "output_sequence_length"}
+    for p in panels:
+        if any(w in p["title"] for w in ("token", "length")) and "first token" not in p["title"]:
+            assert "estimates" in p["description"], p["title"]
+
+
+def test_new_cost_security_and_forecast_panels(models):
+    cost = _panels(models["plano-llm-cost"])
+    for title in ("Prompt cache savings by provider / model (selected range)",
+                  "Cost per request by provider / model (selected range)",
+                  "Cost per 1,000 tokens by provider / model (selected range)",
+                  "SDK-reported spend by service (selected range)"):
+        assert cost[title]["fieldConfig"]["defaults"]["unit"] == "currencyUSD", title
+    assert "Never add" in cost["SDK-reported spend by service (selected range)"]["description"]
+    band = _panels(models["llm-cost-dashboard"])["Cost forecast band (p10 / mean / p90)"]
+    assert [t["legendFormat"] for t in band["targets"]] == ["p10", "mean", "p90"]
+    assert all("_usd_micro" in t["expr"] and t["expr"].endswith("/ 1000000") for t in band["targets"])
+    security = _panels(models["llm-security-safety-dashboard"])
+    assert "llm_toxicity_detected_total" in security["Toxicity detections per second by service"]["targets"][0]["expr"]
+    score = security["Mean toxicity score by model"]["targets"][0]["expr"]
+    assert "llm_toxicity_score_sum" in score and "_bucket" not in score
+
+
+def test_annotations_mark_restarts_and_price_versions(models):
+    for uid in ("brightstaff", "plano-llm-upstream", "plano-routing", "plano-http-red", "plano-process"):
+        marks = models[uid]["annotations"]["list"][1:]
+        assert [m["name"] for m in marks] == ["brightstaff restarts"], uid
+        assert marks[0]["expr"].startswith('sum (resets(brightstaff_http_requests_total{job="brightstaff"')
+    for uid in LLM_FOLDER:
+        assert "resets(llm_spans_total" in models[uid]["annotations"]["list"][1]["expr"], uid
+    prices = models["plano-llm-cost"]["annotations"]["list"][1:]
+    assert prices and prices[0]["name"] == "price file 2025-10-01"
+    assert prices[0]["expr"] == "abs(vector(time()) - 1759276800) < 60"
+
+
+def test_bar_gauges_are_sorted_largest_first(models):
+    seen = 0
+    for uid, model in models.items():
+        for p in iter_panels(model):
+            if p["type"] == "bargauge":
+                seen += 1
+                steps = [t["id"] for t in p["transformations"]]
+                assert steps == ["reduce", "sortBy"], (uid, p["title"])
+                assert p["transformations"][1]["options"]["sort"][0]["desc"] is True
+    assert seen >= 6
+
+
+def test_units_are_real_and_ratios_and_latencies_have_thresholds(models):
+    for uid, model in models.items():
+        for p in iter_panels(model):
+            if p["type"] in ("row", "text"):
+                continue
+            defaults = p["fieldConfig"]["defaults"]
+            assert defaults["unit"] != "short", (uid, p["title"])
+            if defaults["unit"] in ("percentunit", "s", "ms") and p["type"] != "table":
+                assert len(defaults["thresholds"]["steps"]) >= 2, (uid, p["title"])

@@ -82,11 +82,14 @@ def test_stream_double_count_is_out_of_totals_and_ratios(models, uid, title):
 # --- plano-llm-cost billed the cached tokens twice for OpenAI-convention providers
 def test_cost_bills_cached_tokens_once_per_provider_convention(models):
     spend = _exprs(models, "plano-llm-cost", "Spend (selected range)")[0]
-    # gpt-4o: its cache_read inside prompt, relabelled kind="prompt", at minus the input price (2.5)
-    assert '"kind", "prompt", "", "")' in spend and 'provider!~"anthropic"' in spend
-    assert "* -2.5)" in spend
+    # the cache_read inside an OpenAI-convention prompt, relabelled kind="prompt", at minus the input price
+    correction = ('label_replace(label_replace(increase(brightstaff_llm_tokens_total{job="brightstaff", '
+                  'provider=~"$provider", model=~"$model", kind="cache_read", provider!~"anthropic"}[$__range])')
+    assert correction in spend and spend.count(correction) == 1
+    assert '"kind", "prompt", "", ""), "counted_in", "prompt", "", "") * on (model, kind) group_left ()' in spend
+    assert spend.endswith(") * -1)) / 1000000")
     rate = _exprs(models, "plano-llm-cost", "Spend rate by provider / model (USD/hour)")[0]
-    assert 'provider!~"anthropic"' in rate and "* -2.5)" in rate
+    assert 'kind="cache_read", provider!~"anthropic"}[$__rate_interval]' in rate and ") * -1))" in rate
     other = _built(Settings(prompt_excludes_cache=("anthropic", "openai")), "plano-llm-cost")
     assert 'provider!~"anthropic|openai"' in _exprs(other, "plano-llm-cost", "Spend (selected range)")[0]
 

@@ -125,37 +125,31 @@ def _matchers(vs):
     return {(m.name, OPS[str(m.op)]): m.value for m in vs.matchers.matchers}
 
 
+def _price_rows(expr):
+    """{(model, kind): price} from the price table in the query: constant series
+    `label_replace(label_replace(vector(price), "model", M, "", ""), "kind", K, "", "")`."""
+    out = {}
+    for node in _walk(expr):
+        if not (isinstance(node, pp.Call) and node.func.name == "label_replace" and node.args[1].val == "kind"):
+            continue
+        inner = node.args[0]
+        if not (isinstance(inner, pp.Call) and inner.func.name == "label_replace" and inner.args[1].val == "model"
+                and isinstance(inner.args[0], pp.Call) and inner.args[0].func.name == "vector"):
+            continue
+        key, price = (inner.args[2].val, node.args[2].val), inner.args[0].args[0].val
+        assert out.get(key, price) == price, f"{key} priced twice, differently"
+        out[key] = price
+    return out
+
+
 def _priced_terms(expr):
-    """{(model, kind): coefficient} from every `counter(tokens{model=..., kind=...}) * number` term; the
-    token-convention term (cache_read counted inside an OpenAI-convention prompt, relabelled by
-    label_replace) is keyed (model, "cache_read in prompt")."""
-    found, out = [], {}
-    pp.walk(parse(expr), lambda n: found.append(n))
-    for node in found:
-        if isinstance(node, pp.BinaryExpr) and str(node.op) == "*" and isinstance(node.rhs, pp.NumberLiteral):
-            if isinstance(node.lhs, pp.AggregateExpr):  # the outer `sum(...) * 3600`
-                continue
-            inner = []
-            pp.walk(node.lhs, inner.append)
-            sel = next(n for n in inner if isinstance(n, pp.VectorSelector))
-            m = {name: value for (name, op), value in _matchers(sel).items()
-                 if name in ("model", "kind") and op in ("=", "=~") and value not in (".*", "$model")}
-            relabelled = any(isinstance(n, pp.Call) and n.func.name == "label_replace" and n.args[1].val == "kind"
-                             for n in inner)
-            for kind in m["kind"].split("|"):
-                key = (m["model"], "cache_read in prompt" if relabelled else kind)
-                assert key not in out, f"{key} priced twice"
-                out[key] = node.rhs.val
-    return out
+    """The price table, and that the token series are multiplied by it on (model, kind)."""
+    assert "* on (model, kind) group_left () (" in expr
+    return _price_rows(expr)
 
 
-def _expected(prices, settings=None):
-    """Each kind at its price; for OpenAI-convention models (every provider not in prompt_excludes_cache:
-    the query selects by the provider label) the cache_read inside prompt at minus the input price."""
-    out = {(m.model, kind): price for m in prices.models for kind, price in m.per_kind().items()}
-    out.update({(m.model, "cache_read in prompt"): -m.input_price_per_1m for m in prices.models
-                if m.input_price_per_1m})
-    return out
+def _expected(prices):
+    return {(m.model, kind): price for m in prices.models for kind, price in m.per_kind().items()}
 
 
 SPEND_PANELS = ("Spend (selected range)", "Spend rate now (USD/hour)", "Spend rate by provider / model (USD/hour)",
@@ -199,7 +193,7 @@ def test_every_spend_query_prices_each_model_and_kind_as_the_file(tmp_path, pric
 def test_priced_terms_keep_the_model_variable_and_unpriced_tokens_exclude_exactly_the_priced(settings):
     panels = {p["title"]: p for p in iter_panels(_cost_model(settings))}
     spend = panels["Spend by provider / model (selected range)"]["targets"][0]["expr"]
-    assert spend.count('model=~"$model"') == spend.count("brightstaff_llm_tokens_total") > 10
+    assert spend.count('model=~"$model"') == spend.count("brightstaff_llm_tokens_total") >= 6
     unpriced = panels["Tokens without a price"]["targets"][0]["expr"]
     sels = [vs for vs in (n for n in _walk(unpriced) if isinstance(n, pp.VectorSelector))]
     regex = next(v for vs in sels for (name, op), v in _matchers(vs).items() if name == "model" and op == "!~")
@@ -275,5 +269,6 @@ def test_spend_numbers_on_prometheus(tmp_path, settings):
 def test_cost_module_builds_queries_without_a_dashboard():
     prices = load_prices("")
     text = str(cost.spend(prices, ("model",)))
-    assert text.startswith("sum by (model) (((increase(brightstaff_llm_tokens_total{model=\"gpt-4o\"")
+    assert text.startswith("sum by (model) ((increase(brightstaff_llm_tokens_total[$__range]) or label_replace(")
+    assert '* on (model, kind) group_left () (label_replace(label_replace(vector(2.5), "model", "gpt-4o"' in text
     assert str(cost.spend_rate(prices, ())).endswith(" * 3600) / 1000000")
