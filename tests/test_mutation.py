@@ -17,9 +17,9 @@ from values.mutate import mutants
 from dashctl.verify import Prometheus
 
 MIN_SCORE = 0.95
-PER_OPERATOR = 3  # mutants of each operator per query, sampled deterministically
-MAX_MUTANTS = 700  # in all, sampled deterministically (keeps the suite's runtime bounded)
-MAX_POINTS = 3  # evaluation points a mutant is run at (it stops at the first that catches it)
+PER_OPERATOR = 5  # mutants of each operator per query, sampled deterministically
+MAX_MUTANTS = 1500  # in all, sampled deterministically (keeps the suite's runtime bounded)
+MAX_POINTS = 5  # evaluation points a mutant is run at (it stops at the first that catches it)
 
 
 def test_every_value_changing_mutation_fails_a_value_test(value_world):
