@@ -6,6 +6,7 @@ ground truth. Score = caught / value-changing mutations, printed; at least 95%."
 from __future__ import annotations
 
 import random
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -89,3 +90,25 @@ def test_every_value_changing_mutation_fails_a_value_test(value_world):
         print(f"  survivor: {case.id} [{m.operator}]: {m.query[:300]}\n    " + "\n    ".join(notes))
     assert len(changing) >= 100, "too few value-changing mutations to score"
     assert score >= MIN_SCORE, f"mutation score {score:.1%} < {MIN_SCORE:.0%}"
+
+
+def test_each_operator_makes_the_rewrite_it_names():
+    q = ('histogram_quantile(0.95, sum by (le, provider) (rate(brightstaff_llm_upstream_duration_seconds_bucket'
+         '{job="a", model=~"m|n"}[1m]))) + sum by (provider) (increase(brightstaff_llm_tokens_total{job="a"}[1h])) '
+         'or vector(0)')
+    made = {m.operator: m.query for m in mutants(q, per_operator=1)}
+    assert set(made) == {"drop matcher", "+ -> or", "or -> +", "rate -> irate", "increase -> rate", "swap by label",
+                         "drop by label", "change quantile/le", "change range"}
+    assert made["drop matcher"].count('="') + made["drop matcher"].count('=~"') < q.count('="') + q.count('=~"')
+    assert "[1m]))) or sum by (provider)" in made["+ -> or"]
+    assert ") + vector(0)" in made["or -> +"]
+    assert "(irate(brightstaff_llm_upstream" in made["rate -> irate"]
+    assert "(rate(brightstaff_llm_tokens_total" in made["increase -> rate"]
+    assert "histogram_quantile(0.75," in made["change quantile/le"]
+    assert "[2m]" in made["change range"] or "[30m]" in made["change range"]
+    by_labels = lambda text: sum(len([x for x in m.split(",") if x.strip()])  # noqa: E731
+                                 for m in re.findall(r"\bby \(([^)]*)\)", text))
+    assert by_labels(made["drop by label"]) == by_labels(q) - 1
+    swapped = made["swap by label"]
+    assert swapped.count("provider") == q.count("provider") - 1 and "by (le, provider)" in q
+    assert all('"m|n"' in m for m in made.values() if "model=" in m)  # string literals are never rewritten

@@ -33,7 +33,6 @@ from values.truth import (
     count,
     facts,
     level,
-    not_,
     observed_above,
     observed_mean,
     observed_quantile,
@@ -55,34 +54,11 @@ def _span(name: str) -> str:
 
 # --- the simulated world's families -------------------------------------------------------------
 HTTP = "brightstaff_http_requests_total"
-HTTP_DUR = "brightstaff_http_request_duration_seconds"
 INFLIGHT = "brightstaff_http_in_flight_requests"
 UP = "brightstaff_llm_upstream_requests_total"
-UP_DUR = "brightstaff_llm_upstream_duration_seconds"
-TTFB = "brightstaff_llm_time_to_first_token_seconds"
-TOKENS = "brightstaff_llm_tokens_total"
-MISSING = "brightstaff_llm_tokens_usage_missing_total"
-ROUTER = "brightstaff_router_decisions_total"
-ROUTER_DUR = "brightstaff_router_decision_duration_seconds"
-ROUTING = "brightstaff_routing_service_requests_total"
-SESSION = "brightstaff_session_cache_events_total"
-PCACHE = "brightstaff_prompt_cache_requests_total"
-SWITCH = "brightstaff_session_switch_decisions_total"
-SKIPS = "brightstaff_router_skips_total"
 BUILD = "brightstaff_build_info"
-ENVOY_RQ = "envoy_cluster_upstream_rq_total"
-ENVOY_XX = "envoy_cluster_upstream_rq_xx"
-RATELIMITED = "ratelimited_rq"
 CALLS = _span("calls_total")
 SPAN_DUR = _span("duration_milliseconds")
-SDK_COST = "llm_cost_usd_micro_total"
-SDK_SPANS = "llm_spans_total"
-SDK_TOKENS = "llm_tokens_total"
-SDK_LAT = "llm_latency_ms_total"
-SDK_TTFT = "llm_latency_ms_ttft"
-SDK_FINISH = "llm_finish_reason_total"
-PII = "llm_pii_detected_total"
-INJECTION = "llm_injection_attempts_total"
 
 # the histograms' buckets as the catalog declares them (the quantile tolerance is one of these)
 S_BUCKETS_HTTP, S_BUCKETS_LLM, S_BUCKETS_ROUTER = HTTP_BUCKETS, LLM_BUCKETS, ROUTER_BUCKETS
@@ -187,7 +163,6 @@ def FINISH_REASONS(per_second: bool) -> Measure:  # noqa: N802 - a constant with
 USD_PER_HOUR = facts("usd", summed=True) * 3600
 SDK_USD = facts("sdk_cost", per_second=False, summed=True) / 1e6
 SDK_USD_PER_HOUR = facts("sdk_cost", summed=True) * 3600 / 1e6
-UNPRICED = where(model=not_(*USD_PER_1M))
 
 
 def _uptime(f):
@@ -233,7 +208,6 @@ TWICE_OBSERVED = ("brightstaff observes a broken stream's duration twice, so the
                   "target is off by the broken streams (no query can take them out of a histogram)")
 LE_SPELLING = ('shows nothing instead of 0: the share-above-top-bucket query matches le="3.6e+06" and the '
                'simulator writes Envoy\'s top bucket as le="3600000"')
-BORN_IN_RANGE = "increase() over the range misses the first value of series born inside it (a new model)"
 BORN_IN_WINDOW = ("rate() misses the first increment of a series born inside its window (a new SDK status, "
                   "a new span label set)")
 CASES: list[Case] = [
