@@ -12,6 +12,7 @@ from panels import queries as q
 from panels import tokens as tk
 from panels.catalog import BRIGHTSTAFF, ENVOY
 
+M = {m.name: m for m in BRIGHTSTAFF.metrics + ENVOY.metrics}  # by name, for modules that look metrics up (rules)
 HTTP = BRIGHTSTAFF["brightstaff_http_requests_total"]
 HTTP_DURATION = BRIGHTSTAFF["brightstaff_http_request_duration_seconds"]
 IN_FLIGHT = BRIGHTSTAFF["brightstaff_http_in_flight_requests"]
