@@ -49,3 +49,16 @@ def iter_panels(model: dict):
     for p in model["panels"]:
         yield p
         yield from p.get("panels", [])
+
+
+@pytest.fixture(scope="session")
+def value_world(tmp_path_factory, settings, report):
+    """The simulator's data in one real Prometheus, for the value and mutation tests (tests/values)."""
+    from values import world
+
+    w, server, timings = world.start(tmp_path_factory.mktemp("values"), settings, report)
+    print(f"\nvalue world: {timings}")
+    try:
+        yield w
+    finally:
+        server.stop()
