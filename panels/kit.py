@@ -225,12 +225,22 @@ def gauge(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 6, mi
     )
 
 
+class _BarGauge(g.BarGauge):
+    """grafanalib's BarGauge without the gauge-only threshold switches, which no bar gauge type has."""
+
+    def to_json_data(self):
+        data = super().to_json_data()
+        for key in ("showThresholdLabels", "showThresholdMarkers"):
+            data["options"].pop(key, None)
+        return data
+
+
 def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8, horizontal: bool = True,
              calc: str = "lastNotNull", thresholds=None, min=0, max=None) -> g.BarGauge:
     """Bars per series (a ranking or a distribution), reduced over the range by `calc`, largest first:
     the series become rows (reduce), sorted by value, one bar per row."""
     reducer = {"lastNotNull": "Last *", "last": "Last", "mean": "Mean", "max": "Max", "sum": "Total"}.get(calc, calc)
-    return g.BarGauge(
+    return _BarGauge(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
         orientation="horizontal" if horizontal else "vertical", displayMode="gradient",
         extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None,
@@ -335,7 +345,7 @@ def table(title: str, *targets, unit: str, desc: str, w: int = 24, h: int = 8,
         extraJson={"fieldConfig": {"defaults": _defaults(unit), "overrides": overrides},
                    "transformations": [{"id": "merge", "options": {}}, organize],
                    "options": {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"],
-                                                              "fields": "", "countRows": False}}},
+                                                              "fields": [], "countRows": False}}},
     )
 
 
