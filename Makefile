@@ -34,7 +34,7 @@ schema-deps:
 ## Lint the dashboards and the code
 lint: $(STAMP)
 	$(DASHCTL) lint
-	$(VENV)/bin/ruff check panels dashboards dashctl scripts tests
+	$(VENV)/bin/ruff check src panels dashboards dashctl scripts tests
 
 ## The whole test suite (installs Prometheus if missing)
 test: $(STAMP) prometheus schema-deps lint

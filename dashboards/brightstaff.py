@@ -2,10 +2,10 @@
 newer metrics it had no panel for, under the golden signals, the SLO and a provider/model
 scorecard. Same uid: replaces the upstream one in place."""
 
-from panels import kit, scorecard, signals
-from panels import plano as p
-from panels import variables as v
-from panels.prices import load_prices
+from llm_gateway_dashboards.panels import kit, scorecard, signals
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import variables as v
+from llm_gateway_dashboards.panels.prices import load_prices
 
 
 def dashboard(s):

@@ -1,6 +1,6 @@
 """LLM Cost: what the SDK-instrumented LLM calls cost, per service and model (SDK uid kept)."""
 
-from panels import kit, llm
+from llm_gateway_dashboards.panels import kit, llm
 
 
 def dashboard(s):

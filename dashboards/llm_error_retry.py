@@ -1,6 +1,6 @@
 """LLM Error & Retry: failed calls, how calls finish, and how often they are retried (SDK uid kept)."""
 
-from panels import kit, llm
+from llm_gateway_dashboards.panels import kit, llm
 
 
 def dashboard(s):

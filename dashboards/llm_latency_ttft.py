@@ -3,7 +3,7 @@
 Keeps the SDK's uid, so it replaces the SDK's own dashboard in place.
 """
 
-from panels import kit, llm
+from llm_gateway_dashboards.panels import kit, llm
 
 
 def dashboard(s):

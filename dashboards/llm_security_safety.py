@@ -1,6 +1,6 @@
 """LLM Security & Safety: PII, prompt-injection and toxicity detections per service (SDK uid kept)."""
 
-from panels import kit, llm
+from llm_gateway_dashboards.panels import kit, llm
 
 
 def dashboard(s):

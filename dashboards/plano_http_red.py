@@ -1,8 +1,8 @@
 """Plano - HTTP RED: brightstaff's rate, errors and duration, and the Envoy link in front of it."""
 
-from panels import kit
-from panels import plano as p
-from panels import variables as v
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import variables as v
 
 
 def dashboard(s):

@@ -5,10 +5,10 @@ price from `settings.prices_file` (default: the shipped config/model_prices.yaml
 unpriced models show in their own panel instead of costing 0.
 """
 
-from panels import cost, kit
-from panels import plano as p
-from panels import variables as v
-from panels.prices import load_prices
+from llm_gateway_dashboards.panels import cost, kit
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import variables as v
+from llm_gateway_dashboards.panels.prices import load_prices
 
 
 def dashboard(s):

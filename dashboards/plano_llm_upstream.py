@@ -1,9 +1,9 @@
 """Plano - LLM upstream: traffic, errors, latency, TTFT and tokens per provider and model."""
 
-from panels import kit, scorecard
-from panels import plano as p
-from panels import variables as v
-from panels.prices import load_prices
+from llm_gateway_dashboards.panels import kit, scorecard
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import variables as v
+from llm_gateway_dashboards.panels.prices import load_prices
 
 
 def dashboard(s):

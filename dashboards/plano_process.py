@@ -1,8 +1,8 @@
 """Plano - Process & Envoy: the brightstaff process and the Envoy traffic in front of it."""
 
-from panels import kit
-from panels import plano as p
-from panels import variables as v
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import variables as v
 
 
 def dashboard(s):

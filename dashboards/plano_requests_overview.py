@@ -5,7 +5,7 @@ follow the `spanmetrics_namespace` setting; the rate-limit panel reads every nam
 `ratelimit_metrics`.
 """
 
-from panels import kit, signals, spans
+from llm_gateway_dashboards.panels import kit, signals, spans
 
 
 def dashboard(s):

@@ -1,8 +1,8 @@
 """Plano - Routing: model selection, fallbacks, decision latency, routing service and caches."""
 
-from panels import kit
-from panels import plano as p
-from panels import variables as v
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import variables as v
 
 
 def dashboard(s):

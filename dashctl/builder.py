@@ -9,11 +9,11 @@ from typing import Iterable
 
 import attrs
 
-from dashctl import discover
-from dashctl import overrides as ov
-from dashctl.compile import Compiled, compile_board
-from dashctl.errors import BuildError, DashctlError, DuplicateUidError, UnknownUidError
-from panels.catalog import CatalogError, default_catalog
+from llm_gateway_dashboards.dashctl import discover
+from llm_gateway_dashboards.dashctl import overrides as ov
+from llm_gateway_dashboards.dashctl.compile import Compiled, compile_board
+from llm_gateway_dashboards.dashctl.errors import BuildError, DashctlError, DuplicateUidError, UnknownUidError
+from llm_gateway_dashboards.panels.catalog import CatalogError, default_catalog
 
 
 @attrs.frozen

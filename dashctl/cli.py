@@ -23,8 +23,8 @@ import importlib  # noqa: E402
 
 import click  # noqa: E402
 
-from dashctl.context import App  # noqa: E402
-from dashctl.errors import DashctlError, OutputError  # noqa: E402
+from llm_gateway_dashboards.dashctl.context import App  # noqa: E402
+from llm_gateway_dashboards.dashctl.errors import DashctlError, OutputError  # noqa: E402
 
 DIST = "llm-gateway-dashboards"
 
@@ -38,16 +38,16 @@ def _version() -> str:
         return "unknown (not installed)"
 
 COMMANDS = {
-    "build": "dashctl.commands.build",
-    "list": "dashctl.commands.listing",
-    "lint": "dashctl.commands.lint",
-    "verify": "dashctl.commands.verify",
-    "push": "dashctl.commands.push",
-    "provision": "dashctl.commands.provision",
-    "watch": "dashctl.commands.watch",
-    "import": "dashctl.commands.import_",
-    "pull": "dashctl.commands.pull",
-    "rules": "dashctl.commands.rules",
+    "build": "llm_gateway_dashboards.dashctl.commands.build",
+    "list": "llm_gateway_dashboards.dashctl.commands.listing",
+    "lint": "llm_gateway_dashboards.dashctl.commands.lint",
+    "verify": "llm_gateway_dashboards.dashctl.commands.verify",
+    "push": "llm_gateway_dashboards.dashctl.commands.push",
+    "provision": "llm_gateway_dashboards.dashctl.commands.provision",
+    "watch": "llm_gateway_dashboards.dashctl.commands.watch",
+    "import": "llm_gateway_dashboards.dashctl.commands.import_",
+    "pull": "llm_gateway_dashboards.dashctl.commands.pull",
+    "rules": "llm_gateway_dashboards.dashctl.commands.rules",
 }
 
 

@@ -17,13 +17,13 @@ import attrs
 import grafanalib.core as g
 import orjson
 
-from dashctl.errors import BuildError
-from panels import imported
-from panels import queries as q
-from panels.catalog import Catalog, default_catalog
-from panels.kit import Board, QueryTarget
-from panels.rules.annotations import alert_annotations
-from panels.rules.recorded import read_recorded
+from llm_gateway_dashboards.dashctl.errors import BuildError
+from llm_gateway_dashboards.panels import imported
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import Catalog, default_catalog
+from llm_gateway_dashboards.panels.kit import Board, QueryTarget
+from llm_gateway_dashboards.panels.rules.annotations import alert_annotations
+from llm_gateway_dashboards.panels.rules.recorded import read_recorded
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 GRID_COLUMNS = 24

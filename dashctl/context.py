@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from dashctl.errors import ConfigError, OutputError
-from panels.settings import DEFAULT_FILE, SettingsError, load_settings, parse_assignments, read_toml
+from llm_gateway_dashboards.dashctl.errors import ConfigError, OutputError
+from llm_gateway_dashboards.panels.settings import (
+    DEFAULT_FILE,
+    SettingsError,
+    load_settings,
+    parse_assignments,
+    read_toml,
+)
 
 
 @contextlib.contextmanager
@@ -44,7 +50,7 @@ class App:
 
     def overrides(self):
         """[[overrides]] of the settings file (see dashctl/overrides.py)."""
-        from dashctl.overrides import from_toml
+        from llm_gateway_dashboards.dashctl.overrides import from_toml
 
         path = self.config_path
         if not (self.config or path.exists()):
@@ -54,8 +60,8 @@ class App:
 
     def build(self, modules=(), only=(), **kw):
         """Build every discovered dashboard (plus `modules`) with this app's settings and overrides."""
-        from dashctl import discover
-        from dashctl.builder import build
+        from llm_gateway_dashboards.dashctl import discover
+        from llm_gateway_dashboards.dashctl.builder import build
 
         return build(self.settings(), discover.all_modules(tuple(modules)), only=only,
                      overrides=self.overrides(), **kw)

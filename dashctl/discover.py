@@ -15,10 +15,10 @@ from typing import Callable
 
 import attrs
 
-from dashctl.errors import BuildError
+from llm_gateway_dashboards.dashctl.errors import BuildError
 
 ENTRY_POINT_GROUP = "dashctl.dashboards"
-SHIPPED_PACKAGE = "dashboards"
+SHIPPED_PACKAGE = "llm_gateway_dashboards.dashboards"
 
 
 @attrs.frozen

@@ -26,7 +26,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
-from dashctl.errors import ConfigError, RemoteError
+from llm_gateway_dashboards.dashctl.errors import ConfigError, RemoteError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # grafana-api.md: overload answers 429, 503 or 504
 MIN_SCRUB = 6

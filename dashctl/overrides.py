@@ -29,7 +29,7 @@ from typing import Any, Callable
 import attrs
 import grafanalib.core as g
 
-from dashctl.errors import BuildError, ConfigError
+from llm_gateway_dashboards.dashctl.errors import BuildError, ConfigError
 
 
 @attrs.frozen

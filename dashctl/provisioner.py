@@ -24,8 +24,8 @@ import attrs
 import orjson
 import yaml
 
-from dashctl.errors import ConfigError
-from dashctl.writer import WriteReport, identity, kept_on_failure, owned, write_trees
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.dashctl.writer import WriteReport, identity, kept_on_failure, owned, write_trees
 
 DASHBOARDS = "dashboards"
 PROVISIONING = "provisioning"

@@ -1,7 +1,7 @@
 """Push compiled dashboards to Grafana's API: idempotent, drift-safe, folder-aware, parallel.
 
-    from dashctl.grafana_client import GrafanaClient
-    from dashctl import push
+    from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient
+    from llm_gateway_dashboards.dashctl import push
     report = push(build(settings).dashboards, GrafanaClient.from_env())
     print(report.summary_line()); sys.exit(report.exit_code)
 
@@ -36,9 +36,15 @@ from concurrent.futures import ThreadPoolExecutor
 import attrs
 import orjson
 
-from dashctl.diff import Change, count_panels, diff
-from dashctl.errors import ConfigError, RemoteError
-from dashctl.grafana_client import RETRY_STATUSES, ApiError, AuthError, GrafanaClient, TransportError
+from llm_gateway_dashboards.dashctl.diff import Change, count_panels, diff
+from llm_gateway_dashboards.dashctl.errors import ConfigError, RemoteError
+from llm_gateway_dashboards.dashctl.grafana_client import (
+    RETRY_STATUSES,
+    ApiError,
+    AuthError,
+    GrafanaClient,
+    TransportError,
+)
 
 MANAGED_TAG = "dashctl-managed"
 STAMP = "dashctl"

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 import requests
 
-from dashctl import grafana_vars as gv
-from dashctl.compile import Compiled
-from dashctl.errors import ConfigError, RemoteError
-from dashctl.lint import LABEL_VALUES, Finding, iter_panels, variables
+from llm_gateway_dashboards.dashctl import grafana_vars as gv
+from llm_gateway_dashboards.dashctl.compile import Compiled
+from llm_gateway_dashboards.dashctl.errors import ConfigError, RemoteError
+from llm_gateway_dashboards.dashctl.lint import LABEL_VALUES, Finding, iter_panels, variables
 
 ALL = ".*"
 

@@ -32,14 +32,14 @@ from typing import Callable, Iterable
 
 import attrs
 
-from dashctl import discover
-from dashctl.errors import BuildError, ConfigError, DashctlError
-from dashctl.provisioner import DASHBOARDS, Options, provision
-from dashctl.writer import owned
+from llm_gateway_dashboards.dashctl import discover
+from llm_gateway_dashboards.dashctl.errors import BuildError, ConfigError, DashctlError
+from llm_gateway_dashboards.dashctl.provisioner import DASHBOARDS, Options, provision
+from llm_gateway_dashboards.dashctl.writer import owned
 
 # modules that hold the running watcher: never reloaded
-NEVER_RELOAD = ("__main__", "dashctl.watch", "dashctl.cli")
-NEVER_RELOAD_PREFIX = ("dashctl.commands.",)
+NEVER_RELOAD = ("__main__", "llm_gateway_dashboards.dashctl.watch", "llm_gateway_dashboards.dashctl.cli")
+NEVER_RELOAD_PREFIX = ("llm_gateway_dashboards.dashctl.commands.",)
 DATA_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 SKIP_DIRS = {"__pycache__", "node_modules", "build", "dist"}
 
@@ -118,7 +118,7 @@ class Watcher:
     # --- where to look -------------------------------------------------------------------
     @property
     def settings_file(self) -> Path:
-        from panels.settings import DEFAULT_FILE
+        from llm_gateway_dashboards.panels.settings import DEFAULT_FILE
 
         return _resolve(self.app.config or DEFAULT_FILE)
 
@@ -126,17 +126,19 @@ class Watcher:
     def price_file(self) -> Path | None:
         if self.settings is not None and self.settings.prices_file:
             return _resolve(self.settings.prices_file)
-        prices = sys.modules.get("panels.prices")
+        prices = sys.modules.get("llm_gateway_dashboards.panels.prices")
         default = getattr(prices, "DEFAULT_FILE", None)
         return _resolve(default) if default else None
 
     def roots(self) -> list[tuple[Path, bool]]:
         """(directory, recursive) holding panel and dashboard sources: packages whole, single modules' dirs."""
         out: dict[Path, bool] = {}
-        for name in ["panels", discover.SHIPPED_PACKAGE] + [m.name for m in self.modules]:
-            top = name.split(".")[0]
+        # our two source packages by their own names (each is its own folder in a checkout); a
+        # user's module by its top-level package, so sibling modules are watched too
+        ours = ["llm_gateway_dashboards.panels", discover.SHIPPED_PACKAGE]
+        for name in ours + [m.name.split(".")[0] for m in self.modules]:
             try:
-                spec = importlib.util.find_spec(top)
+                spec = importlib.util.find_spec(name)
             except (ImportError, ValueError):
                 continue
             if spec is None:
@@ -367,7 +369,8 @@ class Watcher:
 
     def _build_and_write(self, kind: str, targets, failed: set[str], errors: list, t0: float) -> Cycle:
         """Build `targets` (the changed dashboard modules, or all), merge with the last good builds, write."""
-        build = importlib.import_module("dashctl.builder").build  # looked up now: it may have been reloaded
+        # looked up now: it may have been reloaded
+        build = importlib.import_module("llm_gateway_dashboards.dashctl.builder").build
         try:
             toml = self.app.overrides()
         except DashctlError as exc:

@@ -37,7 +37,7 @@ from typing import Mapping
 
 import attrs
 
-from dashctl.errors import OutputError
+from llm_gateway_dashboards.dashctl.errors import OutputError
 
 MANIFEST = Path(".dashctl") / "manifest.json"
 _counter = itertools.count()

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from panels import kit
-from panels import queries as q
-from panels import tokens as tk
-from panels.catalog import LLM, TOKEN_KINDS
-from panels.prices import PriceList
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels import tokens as tk
+from llm_gateway_dashboards.panels.catalog import LLM, TOKEN_KINDS
+from llm_gateway_dashboards.panels.prices import PriceList
 
 TOKENS = tk.TOKENS
 PER_MILLION = 1_000_000
@@ -201,7 +201,7 @@ def _per(numerator: q.Expr, denominator: q.Expr) -> q.Expr:
 
 
 def cost_per_request(s, prices: PriceList, w=8):
-    from panels import plano
+    from llm_gateway_dashboards.panels import plano
 
     requests = plano.upstream_total_expr(MODEL, q.grown)
     return kit.bargauge(

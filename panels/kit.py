@@ -14,9 +14,9 @@ from typing import Iterable, Sequence
 import attr
 import grafanalib.core as g
 
-from panels import queries as q
-from panels.catalog import Metric
-from panels.variables import Var
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import Metric
+from llm_gateway_dashboards.panels.variables import Var
 
 GREEN, YELLOW, ORANGE, RED, BLUE = "green", "yellow", "orange", "red", "blue"
 

@@ -6,10 +6,10 @@ compose these. The SDK records every metric once per LLM call; cost is in micro-
 
 from __future__ import annotations
 
-from panels import kit
-from panels import queries as q
-from panels import variables as v
-from panels.catalog import FINISH_REASONS, LLM, UNIT_ONE, unit_suffixed
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels import variables as v
+from llm_gateway_dashboards.panels.catalog import FINISH_REASONS, LLM, UNIT_ONE, unit_suffixed
 
 TOKENS = LLM["llm_tokens_total"]
 COST = LLM["llm_cost_usd_micro_total"]

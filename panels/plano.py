@@ -7,10 +7,10 @@ returns a new panel.
 
 from __future__ import annotations
 
-from panels import kit
-from panels import queries as q
-from panels import tokens as tk
-from panels.catalog import BRIGHTSTAFF, ENVOY
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels import tokens as tk
+from llm_gateway_dashboards.panels.catalog import BRIGHTSTAFF, ENVOY
 
 M = {m.name: m for m in BRIGHTSTAFF.metrics + ENVOY.metrics}  # by name, for modules that look metrics up (rules)
 HTTP = BRIGHTSTAFF["brightstaff_http_requests_total"]

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import attrs
 
-from panels.catalog import Metric
+from llm_gateway_dashboards.panels.catalog import Metric
 
 RATE_INTERVAL = "$__rate_interval"
 RANGE = "$__range"

@@ -4,11 +4,11 @@ the LLM upstream dashboard filtered to the clicked provider and model."""
 
 from __future__ import annotations
 
-from panels import cost, kit
-from panels import plano as p
-from panels import queries as q
-from panels import tokens as tk
-from panels.prices import PriceList
+from llm_gateway_dashboards.panels import cost, kit
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels import tokens as tk
+from llm_gateway_dashboards.panels.prices import PriceList
 
 BY = ("provider", "model")
 UPSTREAM_UID = "plano-llm-upstream"

@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 from attrs.validators import deep_iterable, ge, in_, instance_of, matches_re
 
-from panels.rules import fields as rule_fields
+from llm_gateway_dashboards.panels.rules import fields as rule_fields
 
 
 class SettingsError(ValueError):
@@ -53,7 +53,7 @@ def _below_one(inst, attribute, value):
 
 
 def _llm_bucket(inst, attribute, value):
-    from panels.catalog import LLM_BUCKETS
+    from llm_gateway_dashboards.panels.catalog import LLM_BUCKETS
 
     if value not in LLM_BUCKETS:
         raise ValueError(f"'{attribute.name}' must be a bucket bound of the upstream duration histogram "

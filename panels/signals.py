@@ -9,9 +9,9 @@ The objectives are settings (`slo_availability`, `slo_latency_seconds`, `slo_lat
 
 from __future__ import annotations
 
-from panels import kit, spans
-from panels import plano as p
-from panels import queries as q
+from llm_gateway_dashboards.panels import kit, spans
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import queries as q
 
 
 # --- golden signals: brightstaff -----------------------------------------------------------------

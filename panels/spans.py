@@ -9,9 +9,9 @@ older Envoys' `envoy_wasmcustom_ratelimited_rq`).
 
 from __future__ import annotations
 
-from panels import kit
-from panels import queries as q
-from panels.catalog import ENVOY, spanmetrics_source
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import ENVOY, spanmetrics_source
 
 LLM_SERVICE = "plano(llm)"
 AGENT_SERVICE = "plano(agent)"

@@ -21,8 +21,8 @@ from typing import Callable
 
 import attrs
 
-from panels import queries as q
-from panels.catalog import BRIGHTSTAFF
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import BRIGHTSTAFF
 
 TOKENS = BRIGHTSTAFF["brightstaff_llm_tokens_total"]
 

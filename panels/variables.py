@@ -9,8 +9,8 @@ from __future__ import annotations
 import attrs
 from attrs.validators import instance_of, matches_re
 
-from panels.catalog import Metric
-from panels.queries import Binding
+from llm_gateway_dashboards.panels.catalog import Metric
+from llm_gateway_dashboards.panels.queries import Binding
 
 
 @attrs.frozen

@@ -26,12 +26,14 @@ sys.path.insert(0, str(ROOT))
 
 from grafanalib._gen import DashboardEncoder  # noqa: E402
 
-from dashctl.compile import compile_board  # noqa: E402
-from dashctl.writer import write_tree  # noqa: E402
-from panels import kit, plano  # noqa: E402
-from panels import variables as v  # noqa: E402
-from panels.catalog import default_catalog  # noqa: E402
-from panels.settings import Settings  # noqa: E402
+from llm_gateway_dashboards.dashctl.compile import compile_board  # noqa: E402
+from llm_gateway_dashboards.dashctl.writer import write_tree  # noqa: E402
+from llm_gateway_dashboards.panels import kit, plano  # noqa: E402
+from llm_gateway_dashboards.panels import variables as v  # noqa: E402
+from llm_gateway_dashboards.panels.catalog import default_catalog  # noqa: E402
+from llm_gateway_dashboards.panels.settings import Settings  # noqa: E402
+
+CLI = [sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli"]  # dashctl in this interpreter
 
 FACTORIES = [plano.http_rate_by_handler, plano.http_duration, plano.in_flight, plano.upstream_rate,
              plano.upstream_errors, plano.upstream_error_ratio, plano.upstream_latency, plano.ttft,
@@ -78,7 +80,7 @@ def cold_build(runs: int = 7) -> dict:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "dashctl.cli", "build", "--out", d], cwd=ROOT, env=env,
+            subprocess.run([*CLI, "build", "--out", d], cwd=ROOT, env=env,
                            check=True, capture_output=True)
             times.append(time.perf_counter() - t)
     python = []

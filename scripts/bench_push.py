@@ -26,11 +26,11 @@ for p in (ROOT, ROOT / "tests"):
 
 import attrs  # noqa: E402
 
-from dashctl.builder import build  # noqa: E402
-from dashctl.grafana_client import GrafanaClient  # noqa: E402
-from dashctl.pusher import push  # noqa: E402
 from grafana_standin import StandInGrafana  # noqa: E402
-from panels.settings import Settings  # noqa: E402
+from llm_gateway_dashboards.dashctl.builder import build  # noqa: E402
+from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient  # noqa: E402
+from llm_gateway_dashboards.dashctl.pusher import push  # noqa: E402
+from llm_gateway_dashboards.panels.settings import Settings  # noqa: E402
 
 TOKEN = "glsa_bench"
 DELAY = 0.005

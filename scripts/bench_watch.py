@@ -21,10 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+CLI = [sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli"]  # dashctl in this interpreter
+
 ROOT = Path(__file__).resolve().parent.parent
 GRAFANA_INTERVAL_S = 30  # our provider's updateIntervalSeconds (the SDK's value)
 GRAFANA_DEFAULT_S = 10  # Grafana's when the setting is absent or 0
-MODULE = '''from panels import kit, plano
+MODULE = '''from llm_gateway_dashboards.panels import kit, plano
 
 
 def dashboard(s):
@@ -59,7 +61,7 @@ def run(edits: int = 50, pause: float = 0.15) -> dict:
         target = tmp / "out" / "dashboards" / "Bench" / "bench-watch.json"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(pkg)])}
         log = open(tmp / "watch.log", "w+")
-        proc = subprocess.Popen([sys.executable, "-m", "dashctl.cli", "watch", "--dir", str(tmp / "out"),
+        proc = subprocess.Popen([*CLI, "watch", "--dir", str(tmp / "out"),
                                  "--module", "benchdash"], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             if not _wait(lambda: "watching" in (tmp / "watch.log").read_text(), 60, 0.02):

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import prom  # noqa: E402  (tests/prom.py: the same Prometheus helper the tests use)
-from dashctl import simulate as sim  # noqa: E402
-from dashctl.builder import build  # noqa: E402
-from dashctl.lint import lint  # noqa: E402
-from dashctl.verify import Options, Prometheus, verify  # noqa: E402
-from panels.catalog import default_catalog  # noqa: E402
-from panels.settings import load_settings  # noqa: E402
+from llm_gateway_dashboards.dashctl import simulate as sim  # noqa: E402
+from llm_gateway_dashboards.dashctl.builder import build  # noqa: E402
+from llm_gateway_dashboards.dashctl.lint import lint  # noqa: E402
+from llm_gateway_dashboards.dashctl.verify import Options, Prometheus, verify  # noqa: E402
+from llm_gateway_dashboards.panels.catalog import default_catalog  # noqa: E402
+from llm_gateway_dashboards.panels.settings import load_settings  # noqa: E402
 
 
 def main(argv=None) -> int:

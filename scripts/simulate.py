@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashctl import simulate as sim  # noqa: E402
-from dashctl.verify import parse_time  # noqa: E402
-from panels.settings import load_settings  # noqa: E402
+from llm_gateway_dashboards.dashctl import simulate as sim  # noqa: E402
+from llm_gateway_dashboards.dashctl.verify import parse_time  # noqa: E402
+from llm_gateway_dashboards.panels.settings import load_settings  # noqa: E402
 
 
 def serve(host: str, port: int, live: sim.Live) -> None:

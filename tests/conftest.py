@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dashctl.builder import build
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl.builder import build
+from llm_gateway_dashboards.panels.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"  # copies of ../shared, see tests/fixtures/SOURCES.md
@@ -40,7 +40,7 @@ def run_dashctl(*args, cwd=ROOT, env=None, timeout=120) -> subprocess.CompletedP
     """Run the real CLI in a fresh interpreter, as a user would."""
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "dashctl.cli", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -20,8 +20,8 @@ import attrs
 import pytest
 
 import prom
-from dashctl import simulate as sim
-from dashctl.rules.build import rule_files
+from llm_gateway_dashboards.dashctl import simulate as sim
+from llm_gateway_dashboards.dashctl.rules.build import rule_files
 
 ALERT = "PlanoUpstreamErrorRatioHigh"
 LEAD, OUTAGE = 8, 12  # seconds of steady traffic before the outage, seconds of outage

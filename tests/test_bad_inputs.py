@@ -26,6 +26,8 @@ import pytest
 
 from conftest import ROOT, run_dashctl
 
+CLI = [sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli"]  # dashctl in this interpreter
+
 KNOWN_UIDS = ("brightstaff, llm-cost-dashboard, llm-error-retry-dashboard, llm-latency-ttft-dashboard, "
               "llm-security-safety-dashboard, plano-http-red, plano-llm-cost, plano-llm-upstream, plano-process, "
               "plano-requests-overview, plano-routing")
@@ -67,7 +69,7 @@ MODULES = {
     "syntax_mod": "def dashboard(s):\n    return kit.board(s, uid='x'\n",
     "raising_mod": "def dashboard(s):\n    return {}['missing']\n",
     "string_target_mod": """\
-        from panels import kit
+        from llm_gateway_dashboards.panels import kit
 
 
         def dashboard(s):
@@ -75,7 +77,7 @@ MODULES = {
             return kit.board(s, uid="raw", title="Raw", folder="X", desc="d", rows=[kit.row("R", panel)])
         """,
     "dup_uid_mod": """\
-        from panels import kit
+        from llm_gateway_dashboards.panels import kit
 
 
         def dashboard(s):
@@ -449,7 +451,7 @@ def _watch_until_ready(argv, cwd, env) -> subprocess.CompletedProcess:
     """`dashctl watch` until it says it is watching, then Ctrl-C."""
     full_env = {**os.environ, **env,
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))}
-    proc = subprocess.Popen([sys.executable, "-m", "dashctl.cli", *argv], cwd=cwd, env=full_env, text=True,
+    proc = subprocess.Popen([*CLI, *argv], cwd=cwd, env=full_env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     for line in proc.stdout:
@@ -469,7 +471,7 @@ def test_the_table_covers_every_command_and_at_least_40_cases():
 
 # --- Ctrl-C during provision ---------------------------------------------------------------------------
 MANY = """\
-    from panels import kit, plano as p
+    from llm_gateway_dashboards.panels import kit, plano as p
 
 
     def dashboards(s):
@@ -488,7 +490,7 @@ def test_ctrl_c_during_provision_leaves_the_tree_all_old_or_all_new(tmp_path):
     no temporary file left."""
     write("mods/many_boards.py", MANY)(tmp_path)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path / "mods")])}
-    base = [sys.executable, "-m", "dashctl.cli"]
+    base = CLI
 
     def provision(directory, prefix):
         return [*base, "--set", f"title_prefix={prefix}", "provision", "--dir", str(directory),

@@ -6,7 +6,7 @@ import promql_parser as pp
 import pytest
 
 from conftest import FIXTURES, iter_panels
-from panels.catalog import default_catalog
+from llm_gateway_dashboards.panels.catalog import default_catalog
 from promql import parse, range_windows, selectors
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -118,7 +118,7 @@ def test_grouping_labels_exist_on_the_grouped_metrics(all_models, settings):
 
 
 def test_bytes_are_sorted_indented_and_deterministic(report, settings):
-    from dashctl.builder import build
+    from llm_gateway_dashboards.dashctl.builder import build
 
     again = build(settings).by_uid()
     for d in report.dashboards:

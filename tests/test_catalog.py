@@ -5,7 +5,7 @@ import re
 import pytest
 
 from conftest import FIXTURES
-from panels import catalog as c
+from llm_gateway_dashboards.panels import catalog as c
 
 REFERENCE = (FIXTURES / "metrics-reference.md").read_text()
 # The four sources the catalog ships; the OpenTelemetry GenAI source that follows is not one of them yet.

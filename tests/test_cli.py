@@ -58,15 +58,15 @@ def test_only_builds_the_named_dashboards(out):
 BAD_MODULES = {
     "bad_syntax": ("def dashboard(s):\n    return kit.board(s, uid='x'\n", "syntax error at"),
     "bad_metric": ("""
-        from panels import kit, queries as q
-        from panels.catalog import default_catalog
+        from llm_gateway_dashboards.panels import kit, queries as q
+        from llm_gateway_dashboards.panels.catalog import default_catalog
 
         def dashboard(s):
             m = default_catalog().metric("brightstaff_requests_total")
             return kit.board(s, uid="bad-metric", title="Bad", folder="X", desc="d", rows=[])
         """, "unknown metric 'brightstaff_requests_total'"),
     "bad_label": ("""
-        from panels import kit, queries as q, plano as p
+        from llm_gateway_dashboards.panels import kit, queries as q, plano as p
 
         def dashboard(s):
             panel = kit.timeseries("Broken rate", kit.target(q.sum_rate(p.HTTP, ("handlr",)), "{{handlr}}"),
@@ -75,7 +75,7 @@ BAD_MODULES = {
         """, "dashboard bad-label, panel 'Broken rate', field targets[A].expr: brightstaff_http_requests_total "
              "has no label 'handlr'"),
     "dup_uid": ("""
-        from panels import kit
+        from llm_gateway_dashboards.panels import kit
 
         def dashboard(s):
             return kit.board(s, uid="plano-routing", title="Mine", folder="X", desc="d", rows=[])
@@ -154,7 +154,7 @@ def test_list_json_gives_uid_title_folder_and_the_panel_count_of_the_table(tmp_p
     assert {i["uid"]: i["panels"] for i in items} == table
     routing = next(i for i in items if i["uid"] == "plano-routing")
     assert routing == {"uid": "plano-routing", "title": "Plano - Routing", "folder": "Plano", "panels": 8,
-                       "source": "dashboards.plano_routing"}
+                       "source": "llm_gateway_dashboards.dashboards.plano_routing"}
 
 
 def test_check_names_the_dashboards_that_differ_with_a_short_panel_diff(out):
@@ -185,7 +185,7 @@ def test_a_file_in_the_way_leaves_the_tree_as_it_was(out):
 
 def test_kit_target_given_a_promql_string_names_the_callers_line(tmp_path, out):
     (tmp_path / "raw_query.py").write_text(textwrap.dedent("""\
-        from panels import kit
+        from llm_gateway_dashboards.panels import kit
 
 
         def dashboard(s):

@@ -59,9 +59,8 @@ def test_example_consumer_builds_its_dashboard_and_overrides_ours(consumer_venv,
 
 
 def test_consumer_uses_the_public_api_only():
-    import dashctl
-    import panels
-
+    import llm_gateway_dashboards.dashctl as dashctl
+    import llm_gateway_dashboards.panels as panels
     assert {"build", "provision", "push", "replace_panel", "add_panel"} <= set(dashctl.__all__)
     assert {"kit", "queries", "catalog", "Settings", "register"} <= set(panels.__all__)
     source = (EXAMPLE / "acme_dashboards" / "queue.py").read_text()

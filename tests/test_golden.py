@@ -7,8 +7,8 @@ from __future__ import annotations
 import orjson
 
 from conftest import ROOT
-from dashctl.diff import change_lines
-from dashctl.writer import out_of_date
+from llm_gateway_dashboards.dashctl.diff import change_lines
+from llm_gateway_dashboards.dashctl.writer import out_of_date
 
 GOLDEN = ROOT / "tests" / "golden"
 MAX_LINES = 8  # of panel-level diff per dashboard
@@ -38,7 +38,7 @@ def test_the_build_is_byte_identical_to_the_golden_files(report):
 def test_a_changed_build_is_reported_with_its_file_and_panel(report, settings):
     import attrs
 
-    from dashctl.builder import build
+    from llm_gateway_dashboards.dashctl.builder import build
 
     changed = build(attrs.evolve(settings, brightstaff_job="other"), only=["plano-routing"])
     rep = attrs.evolve(report, dashboards=tuple(d for d in report.dashboards if d.uid != "plano-routing")

@@ -9,8 +9,14 @@ import traceback
 
 import pytest
 
-from dashctl.errors import ConfigError
-from dashctl.grafana_client import ApiError, AuthError, GrafanaClient, TransportError, _retry_after
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.dashctl.grafana_client import (
+    ApiError,
+    AuthError,
+    GrafanaClient,
+    TransportError,
+    _retry_after,
+)
 
 sys.path.insert(0, os.path.dirname(__file__))
 from grafana_standin import StandInGrafana  # noqa: E402

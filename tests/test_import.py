@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, run_dashctl
-from dashctl.builder import build
-from dashctl.discover import DashboardModule
-from dashctl.importer import import_source, module_name, read, roundtrip_settings
-from dashctl.importer.normalise import canonical
-from dashctl.importer.read import MAX_BYTES
-from dashctl.lint import lint
-from panels.catalog import default_catalog
+from llm_gateway_dashboards.dashctl.builder import build
+from llm_gateway_dashboards.dashctl.discover import DashboardModule
+from llm_gateway_dashboards.dashctl.importer import import_source, module_name, read, roundtrip_settings
+from llm_gateway_dashboards.dashctl.importer.normalise import canonical
+from llm_gateway_dashboards.dashctl.importer.read import MAX_BYTES
+from llm_gateway_dashboards.dashctl.lint import lint
+from llm_gateway_dashboards.panels.catalog import default_catalog
 
 sys.path.insert(0, os.path.dirname(__file__))
 from grafana_standin import StandInGrafana  # noqa: E402

@@ -12,15 +12,15 @@ import grafanalib.core as g
 import pytest
 
 from conftest import run_dashctl
-from dashctl import grafana_vars as gv
-from dashctl.compile import compile_board
-from dashctl.lint import RULES, lint, pending
-from dashctl.lint.run import lint_dashboard, suppress
-from panels import kit
-from panels import variables as v
-from panels.catalog import default_catalog
-from panels.plano import BUILD_INFO, UPSTREAM
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl import grafana_vars as gv
+from llm_gateway_dashboards.dashctl.compile import compile_board
+from llm_gateway_dashboards.dashctl.lint import RULES, lint, pending
+from llm_gateway_dashboards.dashctl.lint.run import lint_dashboard, suppress
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels import variables as v
+from llm_gateway_dashboards.panels.catalog import default_catalog
+from llm_gateway_dashboards.panels.plano import BUILD_INFO, UPSTREAM
+from llm_gateway_dashboards.panels.settings import Settings
 
 S = Settings()
 CAT = default_catalog()
@@ -448,7 +448,7 @@ def test_a_new_rule_is_suppressed_with_a_reason_and_reported_in_json(tmp_path):
     assert findings(board(panel(route), exceptions=[("Broken", "router-route", "a future build emits agent")])) == []
     (tmp_path / "lint_route.py").write_text(textwrap.dedent(f"""
         import grafanalib.core as g
-        from panels import kit
+        from llm_gateway_dashboards.panels import kit
 
         def dashboard(s):
             return kit.board(s, uid="lint-route", title="Lint route", folder="T", desc="d", rows=[kit.row("R",
@@ -464,8 +464,8 @@ def test_a_new_rule_is_suppressed_with_a_reason_and_reported_in_json(tmp_path):
 def test_pending_fixes_still_match_a_shipped_finding(report):
     """dashctl/lint/pending.py holds back shipped findings that branch `panels` fixes (issue 14); an entry
     whose finding is gone must be deleted there, and nothing else is held back."""
-    from dashctl.rules.build import group_dict, panel_ids, rule_groups
-    from dashctl.rules.lint import lint_groups
+    from llm_gateway_dashboards.dashctl.rules.build import group_dict, panel_ids, rule_groups
+    from llm_gateway_dashboards.dashctl.rules.lint import lint_groups
 
     held = {(f.dashboard, f.panel, f.rule) for c in report.dashboards
             for f in suppress(c, lint_dashboard(c, CAT, S)) if pending.covers(f)}
@@ -511,7 +511,7 @@ def test_shipped_dashboards_are_clean():
 def test_cli_reports_findings_as_lines_or_json_and_exits_1(tmp_path):
     (tmp_path / "lint_broken.py").write_text(textwrap.dedent('''
         import grafanalib.core as g
-        from panels import kit
+        from llm_gateway_dashboards.panels import kit
 
         def dashboard(s):
             return kit.board(s, uid="lint-broken", title="Lint broken", folder="T", desc="d", rows=[kit.row("R",

@@ -7,9 +7,9 @@ import attrs
 import pytest
 
 from conftest import FIXTURES, iter_panels, run_dashctl
-from dashctl.builder import build
-from panels.catalog import spanmetrics_source
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl.builder import build
+from llm_gateway_dashboards.panels.catalog import spanmetrics_source
+from llm_gateway_dashboards.panels.settings import Settings
 from promql import selectors
 
 FOUNDATION = {"brightstaff", "plano-http-red", "plano-llm-upstream", "plano-routing", "plano-process"}

@@ -15,7 +15,7 @@ from values.check import compare
 from values.harness import check_all, run_query, series_values
 from values.mutate import mutants
 
-from dashctl.verify import Prometheus
+from llm_gateway_dashboards.dashctl.verify import Prometheus
 
 MIN_SCORE = 0.95
 PER_OPERATOR = 5  # mutants of each operator per query, sampled deterministically

@@ -11,9 +11,9 @@ import promql_parser as pp
 import pytest
 
 from conftest import iter_panels
-from dashctl.builder import build
-from panels.catalog import default_catalog
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl.builder import build
+from llm_gateway_dashboards.panels.catalog import default_catalog
+from llm_gateway_dashboards.panels.settings import Settings
 from promql import parse, selectors
 
 

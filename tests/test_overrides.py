@@ -5,11 +5,11 @@ import json
 import pytest
 
 from conftest import iter_panels, run_dashctl
-from dashctl import add_panel, build, remove_panel, replace_panel
-from dashctl.errors import ConfigError
-from dashctl.overrides import Override, from_toml
-from panels import kit, plano
-from panels import queries as q
+from llm_gateway_dashboards.dashctl import add_panel, build, remove_panel, replace_panel
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.dashctl.overrides import Override, from_toml
+from llm_gateway_dashboards.panels import kit, plano
+from llm_gateway_dashboards.panels import queries as q
 
 
 def _titles(report, uid):
@@ -61,7 +61,7 @@ def test_toml_entries_are_checked():
 
 def test_toml_override_through_the_cli(tmp_path):
     (tmp_path / "mypanels.py").write_text(
-        "from panels import kit, plano, queries as q\n"
+        "from llm_gateway_dashboards.panels import kit, plano, queries as q\n"
         "def skips(s):\n"
         "    return kit.stat('Skips (toml)', kit.target(q.sum_rate(plano.ROUTER_SKIPS)), unit='short',\n"
         "                    desc='router skips per second, from an override')\n")

@@ -10,11 +10,11 @@ import promql_parser as pp
 import pytest
 
 from conftest import ROOT, iter_panels, run_dashctl
-from dashctl.builder import build
-from dashctl.errors import ConfigError
-from panels import cost
-from panels.prices import DEFAULT_FILE, PACKAGED_FILE, load_prices, price_file
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl.builder import build
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.panels import cost
+from llm_gateway_dashboards.panels.prices import DEFAULT_FILE, PACKAGED_FILE, load_prices, price_file
+from llm_gateway_dashboards.panels.settings import Settings
 from promql import parse, substitute
 
 GOOD = """\

@@ -19,11 +19,11 @@ import pytest
 import yaml
 
 from conftest import run_dashctl
-from dashctl.compile import dumps
-from dashctl.errors import ConfigError
-from dashctl.provisioner import Options, provision
-from dashctl.writer import MANIFEST, owned, write_tree
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl.compile import dumps
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.dashctl.provisioner import Options, provision
+from llm_gateway_dashboards.dashctl.writer import MANIFEST, owned, write_tree
+from llm_gateway_dashboards.panels.settings import Settings
 
 
 def scan(root: Path) -> tuple[dict[str, bytes], bool]:
@@ -293,7 +293,7 @@ def test_a_failure_while_staging_changes_neither_tree(tmp_path):
 
 
 def test_ctrl_c_during_the_renames_waits_for_them(tmp_path):
-    from dashctl.writer import signals_deferred
+    from llm_gateway_dashboards.dashctl.writer import signals_deferred
 
     done = []
     with pytest.raises(KeyboardInterrupt):

@@ -11,10 +11,10 @@ import attrs
 import pytest
 
 from conftest import run_dashctl
-from dashctl.diff import diff
-from dashctl.errors import RemoteError
-from dashctl.grafana_client import AuthError, GrafanaClient
-from dashctl.pusher import MANAGED_TAG, STAMP, content_hash, folder_uid, push, upload_model
+from llm_gateway_dashboards.dashctl.diff import diff
+from llm_gateway_dashboards.dashctl.errors import RemoteError
+from llm_gateway_dashboards.dashctl.grafana_client import AuthError, GrafanaClient
+from llm_gateway_dashboards.dashctl.pusher import MANAGED_TAG, STAMP, content_hash, folder_uid, push, upload_model
 
 sys.path.insert(0, os.path.dirname(__file__))
 from grafana_standin import StandInGrafana  # noqa: E402
@@ -392,7 +392,7 @@ def test_cli_progress_bar_only_on_a_terminal(g, report):
 
     master, slave = pty.openpty()
     full = {**os.environ, **env(g), "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
-    proc = subprocess.Popen([sys.executable, "-m", "dashctl.cli", "push"], cwd=ROOT, env=full,
+    proc = subprocess.Popen([sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli", "push"], cwd=ROOT, env=full,
                             stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     chunks = []

@@ -2,9 +2,9 @@
 
 import pytest
 
-from panels import queries as q
-from panels.catalog import BRIGHTSTAFF, LLM
-from panels.queries import Binding, Context
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import BRIGHTSTAFF, LLM
+from llm_gateway_dashboards.panels.queries import Binding, Context
 
 M = {m.name: m for m in BRIGHTSTAFF.metrics + LLM.metrics}
 HTTP = M["brightstaff_http_requests_total"]

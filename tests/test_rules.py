@@ -12,16 +12,24 @@ import pytest
 import yaml
 
 from conftest import run_dashctl
-from dashctl.errors import ConfigError
-from dashctl.lint import pending
-from dashctl.rules import cases
-from dashctl.rules.build import RuleError, check, group_dict, panel_ids, rule_files, rule_groups, rules_catalog
-from dashctl.rules.lint import lint_groups, lint_rules
-from panels import plano as p
-from panels import queries as q
-from panels.catalog import Metric
-from panels.rules.model import Alert, Group, Record, above, windowed
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.dashctl.lint import pending
+from llm_gateway_dashboards.dashctl.rules import cases
+from llm_gateway_dashboards.dashctl.rules.build import (
+    RuleError,
+    check,
+    group_dict,
+    panel_ids,
+    rule_files,
+    rule_groups,
+    rules_catalog,
+)
+from llm_gateway_dashboards.dashctl.rules.lint import lint_groups, lint_rules
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import Metric
+from llm_gateway_dashboards.panels.rules.model import Alert, Group, Record, above, windowed
+from llm_gateway_dashboards.panels.settings import Settings
 from prom import ensure_installed
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -296,7 +304,7 @@ def _panel_expr(models, uid, title):
 
 
 def test_dashboards_read_recording_rules_only_when_asked(models, settings):
-    from dashctl.builder import build
+    from llm_gateway_dashboards.dashctl.builder import build
 
     assert _panel_expr(models, "plano-http-red", "5xx ratio by handler").startswith(
         '(sum by (handler) (rate(brightstaff_http_requests_total{job="brightstaff"')

@@ -14,10 +14,10 @@ import pytest
 import requests
 
 from conftest import ROOT
-from dashctl import simulate as sim
-from panels.catalog import Catalog, Metric, Source, default_catalog
-from panels.prices import load_prices
-from panels.settings import Settings
+from llm_gateway_dashboards.dashctl import simulate as sim
+from llm_gateway_dashboards.panels.catalog import Catalog, Metric, Source, default_catalog
+from llm_gateway_dashboards.panels.prices import load_prices
+from llm_gateway_dashboards.panels.settings import Settings
 
 END = 1_767_225_600  # 2026-01-01T00:00:00Z: a fixed end, so the file is the same on every run
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+) (\d+)$')

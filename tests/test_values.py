@@ -8,7 +8,7 @@ import pytest
 from values.cases import CASES, NOT_CHECKED
 from values.harness import TIMINGS, check_all
 
-from dashctl.lint import iter_panels
+from llm_gateway_dashboards.dashctl.lint import iter_panels
 
 
 def _param(case):

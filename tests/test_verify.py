@@ -13,10 +13,10 @@ import pytest
 
 import prom
 from conftest import run_dashctl
-from dashctl import simulate as sim
-from dashctl.lint import iter_panels
-from dashctl.verify import Options, Prometheus, problems, run_dashboard, verify
-from panels.catalog import default_catalog
+from llm_gateway_dashboards.dashctl import simulate as sim
+from llm_gateway_dashboards.dashctl.lint import iter_panels
+from llm_gateway_dashboards.dashctl.verify import Options, Prometheus, problems, run_dashboard, verify
+from llm_gateway_dashboards.panels.catalog import default_catalog
 
 HOURS = 2
 
@@ -251,8 +251,8 @@ def test_cli_verify_exit_codes(world, tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "panels of 1 dashboard(s) have data" in ok.stderr
     (tmp_path / "broken_board.py").write_text(textwrap.dedent('''
-        from panels import kit, queries as q
-        from panels.plano import ROUTER_SKIPS
+        from llm_gateway_dashboards.panels import kit, queries as q
+        from llm_gateway_dashboards.panels.plano import ROUTER_SKIPS
 
         def dashboard(s):
             return kit.board(s, uid="broken-board", title="Broken", folder="T", desc="d", rows=[kit.row("R",

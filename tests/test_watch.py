@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from dashctl.context import App
-from dashctl.watch import Watcher
 from grafana_standin import StandInGrafana
+from llm_gateway_dashboards.dashctl.context import App
+from llm_gateway_dashboards.dashctl.watch import Watcher
+
+CLI = [sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli"]  # dashctl in this interpreter
 
 TOKEN = "glsa_watch_test_T0KEN_do_not_print"
 MODULE = '''
-from panels import kit, plano
+from llm_gateway_dashboards.panels import kit, plano
 import mypanels
 
 
@@ -31,7 +33,7 @@ def dashboard(s):
                      rows=[kit.row("Load", plano.in_flight(s), mypanels.extra(s))])
 '''
 HELPERS = '''
-from panels import plano
+from llm_gateway_dashboards.panels import plano
 
 
 def extra(s):
@@ -51,7 +53,7 @@ class WatchProcess:
         self.out = tmp_path / "out"
         env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(ROOT), str(self.pkg)])}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dashctl.cli", "watch", "--dir", str(self.out), "--module", module, *args],
+            [*CLI, "watch", "--dir", str(self.out), "--module", module, *args],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines: dict[str, queue.Queue] = {"out": queue.Queue(), "err": queue.Queue()}
         self.seen = {"out": [], "err": []}
@@ -263,7 +265,7 @@ def test_only_the_changed_dashboard_module_is_rebuilt_in_process(tmp_path):
 
 def test_a_bad_option_stops_watch_before_it_starts(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "dashctl.cli", "watch", "--dir", str(tmp_path / "o"),
+    r = subprocess.run([*CLI, "watch", "--dir", str(tmp_path / "o"),
                         "--grafana-path", "relative"], cwd=tmp_path, env=env, capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and "grafana-path" in r.stderr and "Traceback" not in r.stderr

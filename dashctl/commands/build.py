@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 import orjson
 
-from dashctl.context import pass_app
-from dashctl.diff import change_lines
-from dashctl.errors import BuildFailed, FindingsError, OutputError
-from dashctl.writer import kept_on_failure, out_of_date, write_tree
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.diff import change_lines
+from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError, OutputError
+from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
 
 DEFAULT_OUT = "build/dashboards"
 MAX_DIFF_LINES = 12  # per dashboard in `build --check`

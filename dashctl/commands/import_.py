@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from dashctl.context import pass_app
-from dashctl.errors import ConfigError, FindingsError
-from dashctl.importer import ImportInputError, import_source, module_name, read
-from dashctl.importer.fetch import from_grafana, uids_in_folder
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import ConfigError, FindingsError
+from llm_gateway_dashboards.dashctl.importer import ImportInputError, import_source, module_name, read
+from llm_gateway_dashboards.dashctl.importer.fetch import from_grafana, uids_in_folder
 
 DEFAULT_OUT = "dashboards"
 
 
 def grafana_client(url):
-    from dashctl.grafana_client import GrafanaClient
+    from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient
 
     return GrafanaClient.from_env(url=url)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 import orjson
 
-from dashctl.context import pass_app
-from dashctl.errors import BuildFailed, FindingsError
-from dashctl.lint import RULES, lint
-from dashctl.rules.lint import dashboard_catalog, lint_rules
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError
+from llm_gateway_dashboards.dashctl.lint import RULES, lint
+from llm_gateway_dashboards.dashctl.rules.lint import dashboard_catalog, lint_rules
 
 BUILD_RULE = "build"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 import orjson
 
-from dashctl.context import pass_app
-from dashctl.diff import count_panels
-from dashctl.errors import BuildFailed
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.diff import count_panels
+from llm_gateway_dashboards.dashctl.errors import BuildFailed
 
 HEADER = ("UID", "TITLE", "FOLDER", "PANELS")
 

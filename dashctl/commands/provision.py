@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dashctl.context import pass_app
-from dashctl.errors import BuildFailed
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import BuildFailed
 
 DEFAULT_DIR = "build"
 
@@ -48,7 +48,7 @@ def command(app, directory, grafana_path, datasource, modules, **kw):
     touched; files of dashboards that no longer exist are removed. A broken module is
     reported in one line, its earlier files are kept, and the exit code is 2.
     """
-    from dashctl.provisioner import Options, provision
+    from llm_gateway_dashboards.dashctl.provisioner import Options, provision
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
     settings = app.settings(**settings_flags(kw))

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from dashctl.commands.import_ import DEFAULT_OUT, grafana_client
-from dashctl.context import pass_app
-from dashctl.errors import ConfigError
-from dashctl.importer import import_source, module_name
-from dashctl.importer.fetch import from_grafana
+from llm_gateway_dashboards.dashctl.commands.import_ import DEFAULT_OUT, grafana_client
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.dashctl.importer import import_source, module_name
+from llm_gateway_dashboards.dashctl.importer.fetch import from_grafana
 
 
 @click.command("pull")

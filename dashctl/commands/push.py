@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from dashctl.context import pass_app
-from dashctl.diff import lines as diff_lines
-from dashctl.errors import BuildFailed, ConfigError, FindingsError, OutputError, RemoteError
-from dashctl.grafana_client import GrafanaClient
-from dashctl.pusher import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.diff import lines as diff_lines
+from llm_gateway_dashboards.dashctl.errors import BuildFailed, ConfigError, FindingsError, OutputError, RemoteError
+from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient
+from llm_gateway_dashboards.dashctl.pusher import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
 
 MAX_CHANGE_LINES = 25
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from dashctl.context import pass_app
-from dashctl.errors import BuildFailed, FindingsError
-from dashctl.rules.build import FORMATS, rule_files
-from dashctl.rules.lint import lint_rules
-from dashctl.writer import write_tree
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError
+from llm_gateway_dashboards.dashctl.rules.build import FORMATS, rule_files
+from llm_gateway_dashboards.dashctl.rules.lint import lint_rules
+from llm_gateway_dashboards.dashctl.writer import write_tree
 
 DEFAULT_OUT = "build/rules"
 

@@ -7,9 +7,9 @@ import time
 import click
 import orjson
 
-from dashctl.context import pass_app
-from dashctl.errors import BuildFailed, ConfigError, FindingsError
-from dashctl.verify import Options, Prometheus, parse_duration, parse_time, redact, verify
+from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import BuildFailed, ConfigError, FindingsError
+from llm_gateway_dashboards.dashctl.verify import Options, Prometheus, parse_duration, parse_time, redact, verify
 
 
 def _vars(items) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dashctl.commands.provision import provisioning_options, settings_flags
-from dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.commands.provision import provisioning_options, settings_flags
+from llm_gateway_dashboards.dashctl.context import pass_app
 
 
 @click.command("watch")
@@ -28,8 +28,8 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
     Every file is written atomically; unchanged files are not touched. A module that fails
     prints one error and keeps its last good files; watching goes on. Ctrl-C stops.
     """
-    from dashctl.provisioner import Options
-    from dashctl.watch import Watcher
+    from llm_gateway_dashboards.dashctl.provisioner import Options
+    from llm_gateway_dashboards.dashctl.watch import Watcher
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
     flags = settings_flags(kw)
@@ -48,8 +48,8 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
 
 def _pusher(app, url, owner):
     """push(compiled) -> (summary line, failed uids), through dashctl.pusher (imported now: fails early)."""
-    from dashctl.grafana_client import GrafanaClient
-    from dashctl.pusher import push
+    from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient
+    from llm_gateway_dashboards.dashctl.pusher import push
 
     client = GrafanaClient.from_env(url=url, log=app.log, user_agent="dashctl-watch")
     extra = {"owner": owner} if owner else {}

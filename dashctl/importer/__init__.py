@@ -14,15 +14,15 @@ import time
 
 import attrs
 
-from dashctl.compile import compile_board
-from dashctl.errors import BuildError
-from dashctl.importer import codegen, normalise
-from dashctl.importer.format import format_source
-from dashctl.importer.migrate import Note, modernise
-from dashctl.importer.read import ImportInputError, Source, read, unwrap
-from dashctl.importer.report import Fidelity, fidelity
-from panels import kit
-from panels.catalog import default_catalog
+from llm_gateway_dashboards.dashctl.compile import compile_board
+from llm_gateway_dashboards.dashctl.errors import BuildError
+from llm_gateway_dashboards.dashctl.importer import codegen, normalise
+from llm_gateway_dashboards.dashctl.importer.format import format_source
+from llm_gateway_dashboards.dashctl.importer.migrate import Note, modernise
+from llm_gateway_dashboards.dashctl.importer.read import ImportInputError, Source, read, unwrap
+from llm_gateway_dashboards.dashctl.importer.report import Fidelity, fidelity
+from llm_gateway_dashboards.panels import kit
+from llm_gateway_dashboards.panels.catalog import default_catalog
 
 __all__ = ["ImportInputError", "Imported", "import_source", "module_name", "read", "roundtrip_settings", "unwrap"]
 

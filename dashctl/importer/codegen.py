@@ -1,5 +1,5 @@
 """Python source for one imported dashboard: kit calls with their arguments, catalog queries,
-and the escape hatch (panels.imported.extra) for the rest.
+and the escape hatch (llm_gateway_dashboards.panels.imported.extra) for the rest.
 
 Each panel is written as the kit call that says the most about it; the JSON compile writes
 for that call is then compared with the imported panel, and the difference (if any) becomes
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import ast
 
-from dashctl.importer.promql import Translator, Untranslatable, canon
-from panels import imported, kit
-from panels import llm as llm_panels
-from panels import plano as plano_panels
-from panels import queries as q
-from panels import spans as span_panels
-from panels.catalog import Catalog
+from llm_gateway_dashboards.dashctl.importer.promql import Translator, Untranslatable, canon
+from llm_gateway_dashboards.panels import imported, kit
+from llm_gateway_dashboards.panels import llm as llm_panels
+from llm_gateway_dashboards.panels import plano as plano_panels
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels import spans as span_panels
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 NAMESPACES = {"p": plano_panels, "llm": llm_panels, "spans": span_panels}
 IMPORTS = {"imported": "imported", "kit": "kit", "llm": "llm", "p": "plano as p", "q": "queries as q",
@@ -215,4 +215,4 @@ def module_source(doc: str, board_call: str) -> str:
     doc = doc.replace("\\", "/").replace('"' * 3, "'" * 3)
     names = ", ".join(IMPORTS[u] for u in sorted(used, key=lambda u: IMPORTS[u]))
     # imported strings (descriptions, PromQL) are kept whole, however long
-    return f'# ruff: noqa: E501\n"""{doc}"""\n\nfrom panels import {names}\n\n\n{body}'
+    return f'# ruff: noqa: E501\n"""{doc}"""\n\nfrom llm_gateway_dashboards.panels import {names}\n\n\n{body}'

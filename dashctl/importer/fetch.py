@@ -3,8 +3,8 @@ what push adds for its own bookkeeping (its stamp and its managed tag)."""
 
 from __future__ import annotations
 
-from dashctl.errors import RemoteError
-from dashctl.importer.read import ImportInputError, Source, unwrap
+from llm_gateway_dashboards.dashctl.errors import RemoteError
+from llm_gateway_dashboards.dashctl.importer.read import ImportInputError, Source, unwrap
 
 PUSH_STAMP, PUSH_TAG = "dashctl", "dashctl-managed"  # dashctl.pusher.STAMP and MANAGED_TAG
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 
-from dashctl.importer.migrate import modernise
-from dashctl.importer.promql import canon
-from panels import imported
+from llm_gateway_dashboards.dashctl.importer.migrate import modernise
+from llm_gateway_dashboards.dashctl.importer.promql import canon
+from llm_gateway_dashboards.panels import imported
 
 DROPPED = {"id", "version", "iteration", "pluginVersion"}
 UNCHANGED = object()

@@ -13,7 +13,7 @@ import re
 
 import promql_parser as pp
 
-from panels import queries as q
+from llm_gateway_dashboards.panels import queries as q
 
 _VAR = re.compile(r"\$\{[^}]+\}|\$\w+|\[\[\w+\]\]")
 _MARK_MS = 987_654_000  # marker durations: 987654000ms + i

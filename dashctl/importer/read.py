@@ -8,7 +8,7 @@ import re
 import attrs
 import orjson
 
-from dashctl.errors import DashctlError
+from llm_gateway_dashboards.dashctl.errors import DashctlError
 
 MAX_BYTES = 5 * 1024 * 1024  # the largest dashboards we know are ~1 MB; 10 MB is no dashboard
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 
-from dashctl.importer.normalise import leaves
+from llm_gateway_dashboards.dashctl.importer.normalise import leaves
 
 
 @attrs.frozen

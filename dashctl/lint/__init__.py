@@ -12,8 +12,8 @@ panels), `catalog_rules` (the query against the catalog and PromQL), `board_rule
 dashboard itself), `run` (the rule set, exceptions, the run).
 """
 
-from dashctl.lint.model import LABEL_VALUES, Finding, Query, iter_panels, queries, variables
-from dashctl.lint.run import RULES, lint, lint_dashboard, lint_query
+from llm_gateway_dashboards.dashctl.lint.model import LABEL_VALUES, Finding, Query, iter_panels, queries, variables
+from llm_gateway_dashboards.dashctl.lint.run import RULES, lint, lint_dashboard, lint_query
 
 __all__ = ["LABEL_VALUES", "RULES", "Finding", "Query", "iter_panels", "lint", "lint_dashboard", "lint_query",
            "queries", "variables"]

@@ -6,10 +6,10 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from dashctl.compile import UID, Compiled
-from dashctl.lint.model import LABEL_VALUES, Finding, iter_panels, variables
-from dashctl.lint.tree import parse, series_labels, series_names, strip
-from panels.catalog import Catalog
+from llm_gateway_dashboards.dashctl.compile import UID, Compiled
+from llm_gateway_dashboards.dashctl.lint.model import LABEL_VALUES, Finding, iter_panels, variables
+from llm_gateway_dashboards.dashctl.lint.tree import parse, series_labels, series_names, strip
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 DATASOURCE_VARS = ("${datasource}", "$datasource")
 GRID_COLUMNS = 24

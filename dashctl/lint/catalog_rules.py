@@ -7,9 +7,9 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from dashctl import grafana_vars as gv
-from dashctl.lint.model import Query
-from dashctl.lint.tree import (
+from llm_gateway_dashboards.dashctl import grafana_vars as gv
+from llm_gateway_dashboards.dashctl.lint.model import Query
+from llm_gateway_dashboards.dashctl.lint.tree import (
     RANGE_FUNCTIONS,
     func,
     literal_values,
@@ -23,7 +23,7 @@ from dashctl.lint.tree import (
     walk,
     window,
 )
-from panels.catalog import Catalog
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 
 def rule_unknown_metric(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:

@@ -12,8 +12,8 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from dashctl.lint.model import Query
-from dashctl.lint.tree import (
+from llm_gateway_dashboards.dashctl.lint.model import Query
+from llm_gateway_dashboards.dashctl.lint.tree import (
     RANGE_FUNCTIONS,
     admits,
     children,
@@ -25,7 +25,7 @@ from dashctl.lint.tree import (
     series_names,
     strip,
 )
-from panels.catalog import Catalog
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 
 # --- `or` between aggregates ----------------------------------------------------------------

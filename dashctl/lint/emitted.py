@@ -14,9 +14,19 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from dashctl.lint.model import Query
-from dashctl.lint.tree import admits, is_by, matcher_admits, matchers, op, reads, selectors, series_names, strip
-from panels.catalog import Catalog
+from llm_gateway_dashboards.dashctl.lint.model import Query
+from llm_gateway_dashboards.dashctl.lint.tree import (
+    admits,
+    is_by,
+    matcher_admits,
+    matchers,
+    op,
+    reads,
+    selectors,
+    series_names,
+    strip,
+)
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 ROUTER_DECISIONS = "brightstaff_router_decisions_total"
 BUILD_INFO = "brightstaff_build_info"

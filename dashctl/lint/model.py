@@ -7,7 +7,7 @@ from typing import Iterator
 
 import attrs
 
-from dashctl.compile import Compiled
+from llm_gateway_dashboards.dashctl.compile import Compiled
 
 
 @attrs.frozen(order=True)

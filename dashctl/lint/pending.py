@@ -12,7 +12,7 @@ Nothing else may be added here: a dashboard keeps a deliberate exception in its 
 
 from __future__ import annotations
 
-from dashctl.lint.model import Finding
+from llm_gateway_dashboards.dashctl.lint.model import Finding
 
 # (dashboard uid, panel title, rule) -> what is wrong, as the `panels` branch must fix it
 PENDING_FIXES: dict[tuple[str, str, str], str] = {}  # empty: every panel and rule it held is fixed

@@ -10,9 +10,9 @@ from typing import Iterator
 
 import promql_parser as pp
 
-from dashctl.lint.model import Query
-from dashctl.lint.tree import children, func, selectors, series_names, strip
-from panels.catalog import Catalog
+from llm_gateway_dashboards.dashctl.lint.model import Query
+from llm_gateway_dashboards.dashctl.lint.tree import children, func, selectors, series_names, strip
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 
 def _scales(node, factor: float = 1.0) -> Iterator[tuple[object, float]]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from dashctl.compile import Compiled
-from dashctl.lint import board_rules as b
-from dashctl.lint import catalog_rules as cr
-from dashctl.lint import counting, emitted, pending, quantile
-from dashctl.lint.model import Finding, Query, iter_panels, queries
-from dashctl.lint.tree import Parsed, parse, walk
-from panels.catalog import Catalog
+from llm_gateway_dashboards.dashctl.compile import Compiled
+from llm_gateway_dashboards.dashctl.lint import board_rules as b
+from llm_gateway_dashboards.dashctl.lint import catalog_rules as cr
+from llm_gateway_dashboards.dashctl.lint import counting, emitted, pending, quantile
+from llm_gateway_dashboards.dashctl.lint.model import Finding, Query, iter_panels, queries
+from llm_gateway_dashboards.dashctl.lint.tree import Parsed, parse, walk
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 RULES = {
     "syntax": "the query parses as PromQL",

@@ -12,8 +12,8 @@ from typing import Iterator
 import attrs
 import promql_parser as pp
 
-from dashctl import grafana_vars as gv
-from panels.catalog import Catalog, Metric
+from llm_gateway_dashboards.dashctl import grafana_vars as gv
+from llm_gateway_dashboards.panels.catalog import Catalog, Metric
 
 # lint substitutes each Grafana interval by its own odd duration, so the parse tree tells them apart
 LINT_DURATIONS = gv.Durations(rate_interval=60.007, interval=15.007, range=3600.007)

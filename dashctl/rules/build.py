@@ -14,11 +14,11 @@ from typing import Iterable
 
 import yaml
 
-from dashctl.errors import ConfigError, DashctlError
-from panels import queries as q
-from panels.catalog import Catalog, Source, default_catalog
-from panels.rules.groups import SCRAPE, groups
-from panels.rules.model import SOURCE, Alert, Group, Record
+from llm_gateway_dashboards.dashctl.errors import ConfigError, DashctlError
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import Catalog, Source, default_catalog
+from llm_gateway_dashboards.panels.rules.groups import SCRAPE, groups
+from llm_gateway_dashboards.panels.rules.model import SOURCE, Alert, Group, Record
 
 FORMATS = ("prometheus", "prometheusrule")
 API_VERSION = "monitoring.coreos.com/v1"

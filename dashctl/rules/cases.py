@@ -21,11 +21,11 @@ from typing import Callable
 
 import attrs
 
-from dashctl import simulate as sim
-from dashctl.rules.build import rule_groups
-from panels.catalog import default_catalog
-from panels.prices import load_prices
-from panels.rules.groups import COUNT, PCT, UP, VALUE
+from llm_gateway_dashboards.dashctl import simulate as sim
+from llm_gateway_dashboards.dashctl.rules.build import rule_groups
+from llm_gateway_dashboards.panels.catalog import default_catalog
+from llm_gateway_dashboards.panels.prices import load_prices
+from llm_gateway_dashboards.panels.rules.groups import COUNT, PCT, UP, VALUE
 
 STEP = 60  # seconds between input samples
 LEAD, LENGTH, TAIL = 30, 40, 20  # minutes: steady lead, scenario window, recovery

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import promql_parser as pp
 
-from dashctl.lint import pending
-from dashctl.lint.model import Finding, Query
-from dashctl.lint.run import QUERY_RULES
-from dashctl.lint.tree import Parsed, series_labels, series_names, walk
-from dashctl.rules.build import group_dict, panel_ids, render_expr, rule_groups, rules_catalog
-from panels.catalog import Catalog, default_catalog
-from panels.rules.fields import seconds
-from panels.rules.model import SEVERITIES, Alert, Group
+from llm_gateway_dashboards.dashctl.lint import pending
+from llm_gateway_dashboards.dashctl.lint.model import Finding, Query
+from llm_gateway_dashboards.dashctl.lint.run import QUERY_RULES
+from llm_gateway_dashboards.dashctl.lint.tree import Parsed, series_labels, series_names, walk
+from llm_gateway_dashboards.dashctl.rules.build import group_dict, panel_ids, render_expr, rule_groups, rules_catalog
+from llm_gateway_dashboards.panels.catalog import Catalog, default_catalog
+from llm_gateway_dashboards.panels.rules.fields import seconds
+from llm_gateway_dashboards.panels.rules.model import SEVERITIES, Alert, Group
 
 CHECKS = {
     "alert-fields": "every alert has for, a severity, summary, description, runbook_url and its dashboard panel",

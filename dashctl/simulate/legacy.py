@@ -12,7 +12,7 @@ import random
 
 import attrs
 
-from panels.catalog import Catalog, Metric, default_catalog
+from llm_gateway_dashboards.panels.catalog import Catalog, Metric, default_catalog
 
 from .traffic import DEFAULT_JOBS, INSTANCES
 
@@ -272,7 +272,7 @@ def specs(catalog: Catalog | None = None, jobs: dict | None = None, namespace: s
 
 
 def _prices() -> dict:
-    from panels.prices import load_prices
+    from llm_gateway_dashboards.panels.prices import load_prices
 
     return {m.model: m for m in load_prices().models}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from panels.catalog import Catalog
+from llm_gateway_dashboards.panels.catalog import Catalog
 
 from . import traffic as tf
 from .scenarios import Plan

@@ -12,7 +12,7 @@ import math
 import random
 from collections import deque
 
-from panels.catalog import Catalog, default_catalog
+from llm_gateway_dashboards.panels.catalog import Catalog, default_catalog
 
 from . import traffic as tf
 from .scenarios import SCENARIOS, Effect, Plan
@@ -669,7 +669,7 @@ PROCESS_FAMILIES = (("process_resident_memory_bytes", "gauge"), ("process_virtua
 @functools.lru_cache(maxsize=1)
 def PRICES() -> dict:  # noqa: N802 (a constant, loaded once)
     """Our price file (panels/data/model_prices.yaml): model -> ModelPrice."""
-    from panels.prices import load_prices
+    from llm_gateway_dashboards.panels.prices import load_prices
 
     return {m.model: m for m in load_prices().models}
 

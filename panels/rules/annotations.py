@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 
-from dashctl.errors import DashctlError
-from panels.rules.groups import groups
+from llm_gateway_dashboards.dashctl.errors import DashctlError
+from llm_gateway_dashboards.panels.rules.groups import groups
 
 OVERVIEWS = {"brightstaff": "plano-"}  # an overview dashboard shows the alerts of every group with this prefix
 

@@ -9,12 +9,12 @@ denominator, and an alert on a ratio fires only above `alert_min_request_rate`.
 
 from __future__ import annotations
 
-from panels import cost, llm, spans
-from panels import plano as p
-from panels import queries as q
-from panels.catalog import Metric, Source
-from panels.prices import load_prices
-from panels.rules.model import Alert, Group, Record, above, guarded, windowed
+from llm_gateway_dashboards.panels import cost, llm, spans
+from llm_gateway_dashboards.panels import plano as p
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import Metric, Source
+from llm_gateway_dashboards.panels.prices import load_prices
+from llm_gateway_dashboards.panels.rules.model import Alert, Group, Record, above, guarded, windowed
 
 # Prometheus' own per-target series: not emitted by a source, written by the scrape.
 UP = Metric("up", "gauge", "scrape", "short", "1 when Prometheus scraped the target, 0 when the scrape failed")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import attrs
 from attrs.validators import in_, matches_re
 
-from panels import queries as q
-from panels.catalog import Metric
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import Metric
 
 SOURCE = "rules"  # the source of recorded series: no job matcher, their labels come from the rule
 SEVERITIES = ("critical", "warning", "info")

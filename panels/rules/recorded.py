@@ -14,11 +14,11 @@ import functools
 
 import attrs
 
-from dashctl.errors import DashctlError
-from panels import queries as q
-from panels.catalog import SCRAPE_LABELS
-from panels.rules.groups import groups
-from panels.rules.model import Record
+from llm_gateway_dashboards.dashctl.errors import DashctlError
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels.catalog import SCRAPE_LABELS
+from llm_gateway_dashboards.panels.rules.groups import groups
+from llm_gateway_dashboards.panels.rules.model import Record
 
 
 @functools.lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from panels.catalog import (
+from llm_gateway_dashboards.panels.catalog import (
     ENVOY_BUCKETS_MS,
     ENVOY_TTFT_BUCKETS_MS,
     HTTP_BUCKETS,
@@ -21,8 +21,8 @@ from panels.catalog import (
     ROUTER_BUCKETS,
     SPAN_BUCKETS_MS,
 )
-from panels.prices import load_prices
-from panels.settings import Settings
+from llm_gateway_dashboards.panels.prices import load_prices
+from llm_gateway_dashboards.panels.settings import Settings
 from values.harness import Case
 from values.truth import (
     Fn,

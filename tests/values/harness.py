@@ -16,8 +16,8 @@ from typing import Iterable
 
 import attrs
 
-from dashctl import grafana_vars as gv
-from dashctl.verify import Options, Prometheus, dashboard_range, run_dashboard
+from llm_gateway_dashboards.dashctl import grafana_vars as gv
+from llm_gateway_dashboards.dashctl.verify import Options, Prometheus, dashboard_range, run_dashboard
 from values.check import compare
 from values.ledger import Ledger
 from values.truth import Frame, Measure, Span
@@ -164,7 +164,7 @@ def default_points(world: World, case: Case) -> tuple[str, ...]:
 
 
 def _uses_range(world: World, case: Case) -> bool:
-    from dashctl.lint import iter_panels
+    from llm_gateway_dashboards.dashctl.lint import iter_panels
 
     for p in iter_panels(world.compiled[case.uid].model):
         if p.get("title") == case.panel:

@@ -15,9 +15,9 @@ from typing import Callable, Iterator
 import attrs
 import promql_parser as pp
 
-from dashctl.grafana_vars import duration, split_strings
-from dashctl.verify import parse_duration
-from panels.catalog import default_catalog
+from llm_gateway_dashboards.dashctl.grafana_vars import duration, split_strings
+from llm_gateway_dashboards.dashctl.verify import parse_duration
+from llm_gateway_dashboards.panels.catalog import default_catalog
 
 MATCHER = re.compile(r'\s*([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*")\s*')
 BY = re.compile(r"\b(by|without)\s*\(([^()]*)\)")

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import prom
-from dashctl import simulate as sim
+from llm_gateway_dashboards.dashctl import simulate as sim
 from values.harness import World
 from values.ledger import Ledger
 

@@ -1,10 +1,10 @@
 """Acme - Request queue: our own exporter's metrics, drawn with the llm-gateway kit,
 plus an override that adds our queue panel to the shipped Plano HTTP RED dashboard."""
 
-from dashctl import add_panel
-from panels import catalog, kit, plano
-from panels import queries as q
-from panels import variables as v
+from llm_gateway_dashboards.dashctl import add_panel
+from llm_gateway_dashboards.panels import catalog, kit, plano
+from llm_gateway_dashboards.panels import queries as q
+from llm_gateway_dashboards.panels import variables as v
 
 ACME = catalog.register(catalog.Source("acme", "Acme's request queue exporter", [
     catalog.Metric("acme_queue_depth", "gauge", "acme", "short", "requests waiting", ("queue",)),
