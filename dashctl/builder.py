@@ -52,7 +52,6 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
     `overrides(settings)`; `transforms` are further callables board -> board.
     """
     modules = list(modules) if modules is not None else discover.all_modules()
-    catalog = default_catalog(settings.spanmetrics_namespace)
     only = set(only)
     errors: list[BuildError] = []
     boards: list[tuple[object, str]] = []
@@ -79,6 +78,7 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
     errors.extend(BuildError(f"override from {o.origin}: no dashboard has this uid", dashboard=o.uid)
                   for o in changes if o.uid not in owner and not (only and o.uid not in only))
     dropped = {o.uid for o in changes if o.drop}
+    catalog = default_catalog(settings.spanmetrics_namespace)  # after the imports: they may register sources
     compiled: list[Compiled] = []
     for board, source in boards:
         uid = board.uid

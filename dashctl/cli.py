@@ -48,6 +48,7 @@ COMMANDS = {
     "import": "llm_gateway_dashboards.dashctl.commands.import_",
     "pull": "llm_gateway_dashboards.dashctl.commands.pull",
     "rules": "llm_gateway_dashboards.dashctl.commands.rules",
+    "init": "llm_gateway_dashboards.dashctl.commands.init",
 }
 
 

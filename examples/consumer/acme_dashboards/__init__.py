@@ -1,1 +1,0 @@
-"""Acme's dashboards, found by dashctl through the `dashctl.dashboards` entry point."""

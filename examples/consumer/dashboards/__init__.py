@@ -1,0 +1,1 @@
+"""Our dashboards: one module per dashboard, each defining `dashboard(settings)`."""

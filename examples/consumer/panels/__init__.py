@@ -1,0 +1,1 @@
+"""Our own building blocks: metric sources and panel factories beside the kit's."""
