@@ -54,9 +54,9 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
     modules = list(modules) if modules is not None else discover.all_modules()
     only = set(only)
     errors: list[BuildError] = []
-    boards: list[tuple[object, str]] = []
+    boards: list[tuple[object, discover.DashboardModule]] = []
     changes: list[ov.Override] = []
-    owner: dict[str, str] = {}
+    owner: dict[str, discover.DashboardModule] = {}
     for module in modules:
         try:
             fn, hook = discover.load_hooks(module, reload=reload)
@@ -70,25 +70,25 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
             uid = getattr(board, "uid", None)
             if uid in owner:
                 errors.append(DuplicateUidError(
-                    f"uid {uid} is defined twice: in {owner[uid]} and in {module.name}", dashboard=uid))
+                    f"uid {uid} is defined twice: in {owner[uid].where()} and in {module.where()}", dashboard=uid))
                 continue
-            owner[uid] = module.name
-            boards.append((board, module.name))
+            owner[uid] = module
+            boards.append((board, module))
     changes.extend(overrides)
     errors.extend(BuildError(f"override from {o.origin}: no dashboard has this uid", dashboard=o.uid)
                   for o in changes if o.uid not in owner and not (only and o.uid not in only))
     dropped = {o.uid for o in changes if o.drop}
     catalog = default_catalog(settings.spanmetrics_namespace)  # after the imports: they may register sources
     compiled: list[Compiled] = []
-    for board, source in boards:
-        uid = board.uid
+    for board, module in boards:
+        uid, source = board.uid, module.name
         if (only and uid not in only) or uid in dropped:
             continue
         try:
             board = ov.apply(board, changes, settings)
             for t in transforms:
                 board = t(board)
-            compiled.append(compile_board(board, settings, catalog, source=source))
+            compiled.append(compile_board(board, settings, catalog, source=source, origin=module.origin))
         except BuildError as exc:
             errors.append(exc)
         except CatalogError as exc:

@@ -50,6 +50,7 @@ class Compiled:
     data: bytes = attrs.field(repr=False)
     panel_count: int
     source: str = ""  # the module that declared it
+    origin: str = "shipped"  # where that module was found (dashctl/discover.py)
     lint_exceptions: tuple = ()  # ((panel title, rule, reason), ...) from the Board, for `dashctl lint`
 
     @property
@@ -272,7 +273,8 @@ def _thresholds(value) -> dict:
     return {"mode": value.get("mode", "absolute"), "steps": clean}
 
 
-def compile_board(board: Board, settings, catalog: Catalog | None = None, source: str = "") -> Compiled:
+def compile_board(board: Board, settings, catalog: Catalog | None = None, source: str = "",
+                  origin: str = "shipped") -> Compiled:
     """One dashboard -> Compiled (model + bytes). Raises BuildError naming dashboard, panel, field."""
     if not isinstance(board, g.Dashboard):
         raise BuildError(f"expected a Dashboard, got {type(board).__name__}", dashboard=source)
@@ -280,5 +282,5 @@ def compile_board(board: Board, settings, catalog: Catalog | None = None, source
     c = _Compiler(board, settings, catalog)
     model = c.model()
     folder = getattr(board, "folder", "General") or "General"
-    return Compiled(board.uid, board.title, folder, model, dumps(model), c.panel_count, source,
+    return Compiled(board.uid, board.title, folder, model, dumps(model), c.panel_count, source, origin,
                     tuple(tuple(e) for e in getattr(board, "lint_exceptions", ())))

@@ -58,13 +58,35 @@ class App:
         with settings_file_errors(path):
             return from_toml(read_toml(path).get("overrides", []), str(path))
 
+    def discover_packages(self) -> tuple[str, ...]:
+        """`[discover] packages = [...]` of the settings file: the consumer's own dashboard packages."""
+        path = self.config_path
+        if not (self.config or path.exists()):
+            return ()
+        with settings_file_errors(path):
+            table = read_toml(path).get("discover", {})
+        packages = table.get("packages", []) if isinstance(table, dict) else None
+        if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages):
+            raise ConfigError(f'{path}: [discover] packages must be a list of package names, e.g. ["dashboards"]')
+        unknown = sorted(set(table) - {"packages"})
+        if unknown:
+            raise ConfigError(f"{path}: [discover] has no key {unknown[0]!r} (known: packages)")
+        return tuple(packages)
+
+    def modules(self, extra=()):
+        """Every dashboard module: shipped, entry points, configured packages, then `extra` (--module)."""
+        from llm_gateway_dashboards.dashctl import discover
+
+        packages = self.discover_packages()
+        base = str(self.config_path.resolve().parent) if packages else None
+        configured = discover.from_packages(packages, base, str(self.config_path))
+        return discover.all_modules(tuple(extra), configured=configured)
+
     def build(self, modules=(), only=(), **kw):
         """Build every discovered dashboard (plus `modules`) with this app's settings and overrides."""
-        from llm_gateway_dashboards.dashctl import discover
         from llm_gateway_dashboards.dashctl.builder import build
 
-        return build(self.settings(), discover.all_modules(tuple(modules)), only=only,
-                     overrides=self.overrides(), **kw)
+        return build(self.settings(), self.modules(modules), only=only, overrides=self.overrides(), **kw)
 
     def log(self, message: str, level: int = 1) -> None:
         if self.verbose >= level:

@@ -1,5 +1,10 @@
-"""Where dashboards come from: this repo's `dashboards/` package, installed packages that
-declare the entry-point group `dashctl.dashboards`, and modules named with `--module`.
+"""Where dashboards come from, each module with its origin (`dashctl list` shows it):
+
+- shipped: our own `llm_gateway_dashboards.dashboards` package;
+- entry point: installed distributions that declare the group `dashctl.dashboards`;
+- configured: packages named in dashctl.toml `[discover] packages = ["dashboards"]`, imported
+  from the settings file's directory (a consumer repo's own `dashboards/` package);
+- --module: modules named on the command line.
 
 A dashboard module defines `dashboard(settings) -> Board` (or `dashboards(settings) -> [Board]`).
 """
@@ -26,7 +31,10 @@ class DashboardModule:
     """An importable module that declares dashboards; `origin` says where it was found."""
 
     name: str
-    origin: str = "shipped"  # shipped | entry point <dist> | --module
+    origin: str = "shipped"  # shipped | entry point <name> of <dist> | package <name> (<file>) | --module
+
+    def where(self) -> str:
+        return self.name if self.origin == "shipped" else f"{self.name} ({self.origin})"
 
 
 def shipped() -> list[DashboardModule]:
@@ -44,8 +52,30 @@ def from_entry_points() -> list[DashboardModule]:
     return out
 
 
-def all_modules(extra: tuple[str, ...] = (), entry_points: bool = True) -> list[DashboardModule]:
-    mods = shipped() + (from_entry_points() if entry_points else [])
+def from_packages(packages: tuple[str, ...], base: str | None, config: str) -> list[DashboardModule]:
+    """The public modules of each configured package, imported with `base` (the directory of the
+    settings file) first on sys.path, so the consumer's own `dashboards` package is the one found."""
+    if base is not None and base not in sys.path:
+        sys.path.insert(0, base)
+    out = []
+    for name in packages:
+        origin = f"package {name} ({config})"
+        try:
+            pkg = importlib.import_module(name)
+        except Exception as exc:  # user code
+            raise BuildError(f"configured package cannot be imported: {describe(exc)}", dashboard=name) from exc
+        if not hasattr(pkg, "__path__"):
+            out.append(DashboardModule(name, origin))
+            continue
+        out += [DashboardModule(f"{name}.{m.name}", origin)
+                for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
+                if not m.name.startswith("_")]
+    return out
+
+
+def all_modules(extra: tuple[str, ...] = (), entry_points: bool = True,
+                configured: list[DashboardModule] = ()) -> list[DashboardModule]:
+    mods = shipped() + (from_entry_points() if entry_points else []) + list(configured)
     mods += [DashboardModule(m, "--module") for m in extra]
     seen, out = set(), []
     for m in mods:

@@ -293,6 +293,14 @@ class Watcher:
         except Exception as exc:  # any error while importing user code
             raise BuildError(f"module {name}: import failed: {discover.describe(exc)}") from exc
 
+    def _all_modules(self) -> list:
+        """Every dashboard module, the configured packages of the settings file included (when that
+        file cannot be read, its error is reported by the settings load that follows)."""
+        try:
+            return self.app.modules(self.extra)
+        except DashctlError:
+            return discover.all_modules(self.extra)
+
     def _load_settings(self):
         self.app._settings = None  # the App caches them: read the file again
         self.settings = self.app.settings(**self.flags)
@@ -302,7 +310,7 @@ class Watcher:
     def start(self) -> Cycle:
         """The first full build (importing everything) and write."""
         t0 = time.perf_counter()
-        self.modules = discover.all_modules(self.extra)
+        self.modules = self._all_modules()
         try:
             self._load_settings()
         except DashctlError as exc:
@@ -318,7 +326,7 @@ class Watcher:
         data = any(p.suffix != ".py" for p in paths)  # settings, prices, data files
         importlib.invalidate_caches()
         before = {m.name for m in self.modules}
-        self.modules = discover.all_modules(self.extra)
+        self.modules = self._all_modules()
         names = {m.name for m in self.modules}
         for gone in before - names:
             self.outputs.pop(gone, None)
@@ -505,7 +513,7 @@ class Watcher:
 
     def run(self, *, poll: bool = False, debounce_ms: int = 50, stop_event=None) -> None:
         """Build once, then rebuild on every change until Ctrl-C (KeyboardInterrupt) or `stop_event`."""
-        self.modules = discover.all_modules(self.extra)  # their directories are watched
+        self.modules = self._all_modules()  # their directories are watched
         dirs = self.watched_dirs()
         snapshot = self._stat_all(dirs)
         self.start()

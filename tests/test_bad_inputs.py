@@ -185,8 +185,9 @@ CASES = [
      "\\(e\\.g\\. q\\.sum_rate\\(metric, by\\)\\) \\(.*/mods/string_target_mod\\.py:5\\)", 2,
      module("string_target_mod"), {"PYTHONPATH": "{tmp}/mods"}),
     ("build-duplicate-uid", ["build", "--out", "out", "--module", "dup_uid_mod"],
-     "dashctl: error: dashboard plano-routing: uid plano-routing is defined twice: in dashboards.plano_routing and "
-     "in dup_uid_mod", 2, module("dup_uid_mod"), {"PYTHONPATH": "{tmp}/mods"}),
+     "dashctl: error: dashboard plano-routing: uid plano-routing is defined twice: in "
+     "llm_gateway_dashboards.dashboards.plano_routing and in dup_uid_mod (--module)", 2,
+     module("dup_uid_mod"), {"PYTHONPATH": "{tmp}/mods"}),
     ("build-module-without-dashboard", ["build", "--out", "out", "--module", "empty_mod"],
      "dashctl: error: dashboard empty_mod: defines none of dashboard(settings), dashboards(settings), "
      "overrides(settings)", 2, module("empty_mod"), {"PYTHONPATH": "{tmp}/mods"}),
@@ -216,8 +217,9 @@ CASES = [
     ("list-unknown-module", ["list", "--module", "no_such_module"],
      "dashctl: error: dashboard no_such_module: cannot import: No module named 'no_such_module'", 2, None, {}),
     ("list-duplicate-uid", ["list", "--format", "json", "--module", "dup_uid_mod"],
-     "dashctl: error: dashboard plano-routing: uid plano-routing is defined twice: in dashboards.plano_routing and "
-     "in dup_uid_mod", 2, module("dup_uid_mod"), {"PYTHONPATH": "{tmp}/mods"}),
+     "dashctl: error: dashboard plano-routing: uid plano-routing is defined twice: in "
+     "llm_gateway_dashboards.dashboards.plano_routing and in dup_uid_mod (--module)", 2,
+     module("dup_uid_mod"), {"PYTHONPATH": "{tmp}/mods"}),
     ("list-bad-format", ["list", "--format", "xml"],
      "dashctl: error: Invalid value for '--format': 'xml' is not one of 'text', 'json'. "
      "(see 'dashctl list --help')", 2, None, {}),

@@ -79,7 +79,8 @@ BAD_MODULES = {
 
         def dashboard(s):
             return kit.board(s, uid="plano-routing", title="Mine", folder="X", desc="d", rows=[])
-        """, "uid plano-routing is defined twice: in dashboards.plano_routing and in dup_uid"),
+        """, "uid plano-routing is defined twice: in llm_gateway_dashboards.dashboards.plano_routing and "
+                "in dup_uid (--module)"),
 }
 
 
@@ -116,13 +117,54 @@ def test_settings_flow_from_file_env_and_flags(tmp_path, out):
     assert exprs and all('job="from-file"' in e for e in exprs if "brightstaff_" in e)
 
 
-def test_list_prints_uid_title_folder_and_panel_count():
+def test_list_prints_uid_title_folder_panel_count_and_origin():
     r = run_dashctl("list")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split() == ["UID", "TITLE", "FOLDER", "PANELS"]
+    assert lines[0].split() == ["UID", "TITLE", "FOLDER", "PANELS", "ORIGIN"]
     row = next(line for line in lines if line.startswith("brightstaff "))
-    assert "Brightstaff (Plano dataplane)" in row and "Plano" in row and int(row.split()[-1]) >= 15
+    assert "Brightstaff (Plano dataplane)" in row and "Plano" in row and int(row.split()[-2]) >= 15
+    assert row.split()[-1] == "shipped"
+
+
+def test_list_and_build_name_where_each_dashboard_came_from(tmp_path, out):
+    """Shipped, a package configured in dashctl.toml (the consumer's own `dashboards/`, next to
+    the file, not installed), and --module: each named, in list (text and JSON) and in build."""
+    (tmp_path / "dashboards").mkdir()
+    (tmp_path / "dashboards" / "__init__.py").write_text("")
+    (tmp_path / "dashboards" / "team.py").write_text(textwrap.dedent("""
+        from llm_gateway_dashboards.panels import kit, plano
+
+        def dashboard(s):
+            return kit.board(s, uid="team-llm", title="Team", folder="Team", desc="d",
+                             rows=[kit.row("Load", plano.in_flight(s))])
+        """))
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "mods" / "extra_board.py").write_text(textwrap.dedent("""
+        from llm_gateway_dashboards.panels import kit, plano
+
+        def dashboard(s):
+            return kit.board(s, uid="extra", title="Extra", folder="Team", desc="d",
+                             rows=[kit.row("Load", plano.in_flight(s))])
+        """))
+    cfg = tmp_path / "dashctl.toml"
+    cfg.write_text('[discover]\npackages = ["dashboards"]\n')
+    env = {"PYTHONPATH": str(tmp_path / "mods")}
+    r = run_dashctl("--config", str(cfg), "list", "--format", "json", "--module", "extra_board", env=env)
+    assert r.returncode == 0, r.stderr
+    origins = {i["uid"]: i["origin"] for i in json.loads(r.stdout)}
+    assert origins["team-llm"] == f"package dashboards ({cfg})"
+    assert origins["extra"] == "--module"
+    assert origins["plano-routing"] == "shipped" and len(origins) == 13
+    r = run_dashctl("--config", str(cfg), "build", "--out", str(out), "--module", "extra_board", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1:] == ["  11 shipped", "  1 from --module: extra",
+                                         f"  1 from package dashboards ({cfg}): team-llm"]
+    cfg.write_text('[discover]\npackages = "dashboards"\n')
+    r = run_dashctl("--config", str(cfg), "list", env=env)
+    assert r.returncode == 2
+    assert r.stderr == (f'dashctl: error: {cfg}: [discover] packages must be a list of package names, '
+                        'e.g. ["dashboards"]\n')
 
 
 def test_help_says_what_each_command_does():
@@ -150,11 +192,11 @@ def test_list_json_gives_uid_title_folder_and_the_panel_count_of_the_table(tmp_p
     r = run_dashctl("list", "--format", "json")
     assert r.returncode == 0, r.stderr
     items = json.loads(r.stdout)
-    table = {line.split()[0]: int(line.split()[-1]) for line in run_dashctl("list").stdout.splitlines()[1:]}
+    table = {line.split()[0]: int(line.split()[-2]) for line in run_dashctl("list").stdout.splitlines()[1:]}
     assert {i["uid"]: i["panels"] for i in items} == table
     routing = next(i for i in items if i["uid"] == "plano-routing")
     assert routing == {"uid": "plano-routing", "title": "Plano - Routing", "folder": "Plano", "panels": 8,
-                       "source": "llm_gateway_dashboards.dashboards.plano_routing"}
+                       "source": "llm_gateway_dashboards.dashboards.plano_routing", "origin": "shipped"}
 
 
 def test_check_names_the_dashboards_that_differ_with_a_short_panel_diff(out):

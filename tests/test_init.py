@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,9 @@ def test_a_consumer_dashboards_and_panels_package_on_the_path_shadow_nothing(con
     _run([str(env_dir / "bin" / "dashctl"), "build", "--out", str(out)], cwd=repo, env={"PYTHONPATH": str(repo)})
     assert "team-llm" in _built(out) and shipped <= _built(out)
     listing = _run([str(env_dir / "bin" / "dashctl"), "list"], cwd=repo, env={"PYTHONPATH": str(repo)}).stdout
-    assert "team-llm" in listing and "brightstaff" in listing
+    origin = {line.split()[0]: line.split()[-1] for line in listing.splitlines()[1:]}
+    assert origin["brightstaff"] == "shipped"
+    assert re.search(r"entry point team of [\w-]+$", next(x for x in listing.splitlines() if x.startswith("team-llm ")))
 
 
 def test_make_test_in_the_scaffold_lints_and_builds(consumer):

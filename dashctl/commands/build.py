@@ -57,11 +57,22 @@ def command(app, out, only, check, modules):
             app.log(f"removed {out}/{rel}")
         click.echo(f"{len(files)} dashboard(s): {len(res.written)} written, {len(res.unchanged)} unchanged, "
                    f"{len(res.removed)} removed -> {out}")
+        for line in origin_lines(report.dashboards):
+            click.echo(line)
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
     if check and stale:
         raise FindingsError(f"{len(stale)} file(s) out of date: run `dashctl build`")
     return 0
+
+
+def origin_lines(dashboards) -> list[str]:
+    """`  11 shipped` and one line per other origin with its uids: where the dashboards came from."""
+    by: dict[str, list[str]] = {}
+    for d in dashboards:
+        by.setdefault(d.origin, []).append(d.uid)
+    return [f"  {len(uids)} shipped" if origin == "shipped" else f"  {len(uids)} from {origin}: {', '.join(uids)}"
+            for origin, uids in sorted(by.items(), key=lambda kv: (kv[0] != "shipped", kv[0]))]
 
 
 def _changes(path: Path, new: bytes) -> list[str]:
