@@ -40,8 +40,9 @@ lint: $(STAMP)
 test: $(STAMP) prometheus schema-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
-## Benchmarks, printed as ratios against their baselines
+## Benchmarks, printed as ratios against their baselines (installs the Foundation SDK baseline first)
 bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r scripts/bench-requirements.txt
 	$(PY) scripts/bench.py
 
 ## Prometheus + Grafana in Docker, Grafana provisioned from build/ (keep it live with `dashctl watch`)
