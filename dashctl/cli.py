@@ -37,6 +37,13 @@ def _version() -> str:
     except PackageNotFoundError:
         return "unknown (not installed)"
 
+
+def _print_version(ctx, param, value):  # the version is looked up only when asked for (importlib.metadata is slow)
+    if value and not ctx.resilient_parsing:
+        click.echo(f"dashctl {_version()}")
+        ctx.exit()
+
+
 COMMANDS = {
     "build": "llm_gateway_dashboards.dashctl.commands.build",
     "list": "llm_gateway_dashboards.dashctl.commands.listing",
@@ -80,7 +87,8 @@ class LazyGroup(click.Group):
               help="Override one setting (repeatable), e.g. --set brightstaff_job=plano.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for more).")
-@click.version_option(_version(), "--version", prog_name="dashctl", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.pass_context
 def cli(ctx, config, assignments, debug, verbose):
     """Dashboards as code for LLM gateways: build Grafana JSON from Python modules,

@@ -8,18 +8,15 @@ from pathlib import Path
 import click
 
 from llm_gateway_dashboards.dashctl.errors import ConfigError, OutputError
-from llm_gateway_dashboards.panels.settings import (
-    DEFAULT_FILE,
-    SettingsError,
-    load_settings,
-    parse_assignments,
-    read_toml,
-)
+
+DEFAULT_FILE = "dashctl.toml"  # panels.settings.DEFAULT_FILE (a test keeps them equal); imported lazily
 
 
 @contextlib.contextmanager
 def settings_file_errors(path):
     """A settings file that cannot be used becomes one ConfigError naming it (exit 2)."""
+    from llm_gateway_dashboards.panels.settings import SettingsError
+
     try:
         yield
     except SettingsError as exc:
@@ -42,6 +39,8 @@ class App:
     def settings(self, **flags):
         """Defaults <- dashctl.toml <- env <- --set <- explicit flags of the subcommand."""
         if self._settings is None or flags:
+            from llm_gateway_dashboards.panels.settings import load_settings, parse_assignments
+
             with settings_file_errors(self.config_path):
                 over = parse_assignments(self.assignments)
                 over.update({k: v for k, v in flags.items() if v is not None})
@@ -51,6 +50,7 @@ class App:
     def overrides(self):
         """[[overrides]] of the settings file (see dashctl/overrides.py)."""
         from llm_gateway_dashboards.dashctl.overrides import from_toml
+        from llm_gateway_dashboards.panels.settings import read_toml
 
         path = self.config_path
         if not (self.config or path.exists()):
@@ -63,6 +63,8 @@ class App:
         path = self.config_path
         if not (self.config or path.exists()):
             return ()
+        from llm_gateway_dashboards.panels.settings import read_toml
+
         with settings_file_errors(path):
             table = read_toml(path).get("discover", {})
         packages = table.get("packages", []) if isinstance(table, dict) else None
@@ -87,6 +89,13 @@ class App:
         from llm_gateway_dashboards.dashctl.builder import build
 
         return build(self.settings(), self.modules(modules), only=only, overrides=self.overrides(), **kw)
+
+    def input_files(self) -> list[Path]:
+        """The files a build read besides code: the settings file and the price file (or where they
+        would be: their absence is an input too)."""
+        from llm_gateway_dashboards.panels import prices
+
+        return [self.config_path, prices.price_file(self.settings().prices_file), Path(prices.DEFAULT_FILE)]
 
     def log(self, message: str, level: int = 1) -> None:
         if self.verbose >= level:

@@ -3,13 +3,43 @@
 Public: the names in `__all__` (and the modules kit, queries, variables, catalog):
 
     from llm_gateway_dashboards.panels import kit, queries as q, variables as v, catalog, Settings
+
+Every name loads on first use, so importing one module of the package (the settings, say)
+does not import grafanalib through the kit.
 """
 
-from llm_gateway_dashboards.panels import catalog, kit, queries, variables
-from llm_gateway_dashboards.panels.catalog import Catalog, Metric, Source, default_catalog, register
-from llm_gateway_dashboards.panels.settings import Settings, SettingsError, load_settings
+from __future__ import annotations
 
-__all__ = [
-    "Catalog", "Metric", "Settings", "SettingsError", "Source", "catalog", "default_catalog", "kit",
-    "load_settings", "queries", "register", "variables",
-]
+import importlib
+
+_PUBLIC = {
+    "catalog": "llm_gateway_dashboards.panels.catalog",
+    "kit": "llm_gateway_dashboards.panels.kit",
+    "queries": "llm_gateway_dashboards.panels.queries",
+    "variables": "llm_gateway_dashboards.panels.variables",
+    "Catalog": "llm_gateway_dashboards.panels.catalog:Catalog",
+    "Metric": "llm_gateway_dashboards.panels.catalog:Metric",
+    "Source": "llm_gateway_dashboards.panels.catalog:Source",
+    "default_catalog": "llm_gateway_dashboards.panels.catalog:default_catalog",
+    "register": "llm_gateway_dashboards.panels.catalog:register",
+    "Settings": "llm_gateway_dashboards.panels.settings:Settings",
+    "SettingsError": "llm_gateway_dashboards.panels.settings:SettingsError",
+    "load_settings": "llm_gateway_dashboards.panels.settings:load_settings",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    target = _PUBLIC.get(name)
+    if target is None:
+        raise AttributeError(f"module 'llm_gateway_dashboards.panels' has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    value = importlib.import_module(module)
+    if attr:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
-import orjson
 
+from llm_gateway_dashboards.dashctl import incremental
 from llm_gateway_dashboards.dashctl.context import pass_app
-from llm_gateway_dashboards.dashctl.diff import change_lines
 from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError, OutputError
-from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
 
 DEFAULT_OUT = "build/dashboards"
 MAX_DIFF_LINES = 12  # per dashboard in `build --check`
@@ -32,10 +31,23 @@ def command(app, out, only, check, modules):
     renamed into place: a failure (a full disk, a file in the way) leaves it as it was.
     Files whose bytes are unchanged are not rewritten; files of dashboards that no longer
     exist are removed. A broken module is reported in one line and the others still build;
-    the exit code is then 2.
+    the exit code is then 2. When nothing the last build read has changed (sources, settings,
+    price file, installed packages, options), nothing is built again (see dashctl/incremental.py).
     """
-    report = app.build(modules, only=only)
-    files = {d.path: d.data for d in report.dashboards}
+    build_key = incremental.key({"config": app.config, "set": list(app.assignments), "out": out,
+                                 "only": sorted(only), "modules": list(modules)})
+    if not check:
+        summary = incremental.unchanged(out, build_key)
+        if summary is not None:
+            app.log("inputs unchanged since the last build: nothing built")
+            for line in summary:
+                click.echo(line)
+            return 0
+    from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
+
+    started_ns = time.time_ns()
+    report = app.build(modules, only=only, keep_models=False)
+    files = report.files()
     keep = kept_on_failure(out, files, bool(report.errors))
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
@@ -50,15 +62,20 @@ def command(app, out, only, check, modules):
         if not stale:
             click.echo(f"{len(files)} dashboard(s) up to date in {out}")
     else:
+        incremental.forget(out)
         res = write_tree(out, files, prune=not only, keep=keep)
         for rel in res.written:
             app.log(f"wrote {out}/{rel}")
         for rel in res.removed:
             app.log(f"removed {out}/{rel}")
-        click.echo(f"{len(files)} dashboard(s): {len(res.written)} written, {len(res.unchanged)} unchanged, "
-                   f"{len(res.removed)} removed -> {out}")
-        for line in origin_lines(report.dashboards):
+        lines = [f"{len(files)} dashboard(s): {len(res.written)} written, {len(res.unchanged)} unchanged, "
+                 f"{len(res.removed)} removed -> {out}", *origin_lines(report.dashboards)]
+        for line in lines:
             click.echo(line)
+        if not report.errors:
+            again = [f"{len(files)} dashboard(s): 0 written, {len(files)} unchanged, 0 removed -> {out}", *lines[1:]]
+            incremental.record(out, build_key, incremental.input_files(app.input_files()), files, again,
+                               started_ns)
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
     if check and stale:
@@ -77,6 +94,10 @@ def origin_lines(dashboards) -> list[str]:
 
 def _changes(path: Path, new: bytes) -> list[str]:
     """A short panel-level diff of the file on disk against the build (the one push shows)."""
+    import orjson
+
+    from llm_gateway_dashboards.dashctl.diff import change_lines
+
     try:
         old = orjson.loads(path.read_bytes())
     except OSError as exc:

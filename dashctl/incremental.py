@@ -1,0 +1,184 @@
+"""A no-change `dashctl build`: decide from a hash of the inputs that the files are already right.
+
+After a successful build, `record` writes `<out>/.dashctl/inputs.json` (beside the writer's
+manifest, in the dot-folder Grafana skips): the key of the invocation and the content hash of
+every input file the build read. The next `dashctl build` calls `unchanged` first: when the key
+and every input file's content are the same and every output file is as written, nothing is
+imported or built (no grafanalib, no panels, no dashboards) and the summary of the last build
+is printed again.
+
+The inputs, any change to which means a full build:
+- the invocation: `--config`, `--set`, `--out`, `--only`, `--module`, the working directory,
+  every `DASHCTL_*` environment variable, the interpreter and `sys.path`;
+- the installed distributions: every `*.dist-info`/`*.egg-info`/`.pth` on `sys.path`, by name
+  (name and version) and modification time (a reinstall makes a new one), so a new, removed or
+  upgraded package (grafanalib, an entry-point package of dashboards) counts;
+- by content: the source of every module the build loaded from outside the standard library and
+  site-packages (our panels/, dashboards/ and dashctl/ in a checkout, a consumer's own packages,
+  `--module` files), every other file in those modules' directories (a new dashboard module,
+  a data file), the settings file and the price file (or their absence);
+- the outputs: each written file's size and modification time, so a file deleted or edited
+  by hand is written again.
+A file that changed while the build ran (modified after it started) makes no record: the next
+build is a full one. Anything unreadable or unexpected in the record means a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+RECORD = Path(".dashctl") / "inputs.json"
+FORMAT = 1
+_INSTALLED = (".dist-info", ".egg-info", ".egg-link", ".pth")
+_SKIP_PARTS = frozenset({"site-packages", "dist-packages"})
+
+
+def key(invocation: dict) -> str:
+    """The hash of everything but file contents: the invocation, environment, interpreter, packages."""
+    doc = {
+        "format": FORMAT,
+        "invocation": invocation,
+        "cwd": os.getcwd(),
+        "env": sorted((k, v) for k, v in os.environ.items() if k.startswith("DASHCTL_")),
+        "python": [sys.executable, sys.version, sys.flags.optimize],
+        "path": sys.path,
+        "installed": _installed(),
+    }
+    return hashlib.blake2b(json.dumps(doc, sort_keys=True, default=str).encode(), digest_size=20).hexdigest()
+
+
+def _installed() -> list:
+    out = []
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as it:
+                names = [(e.name, e.stat().st_mtime_ns) for e in it if e.name.endswith(_INSTALLED)]
+        except OSError:
+            continue
+        out.append([entry, sorted(names)])
+    return out
+
+
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:  # a directory, unreadable: never equal to a recorded digest
+        return "unreadable"
+
+
+def _is_project_file(path: str) -> bool:
+    """A module file that is not part of the standard library or an installed distribution."""
+    parts = Path(path).parts
+    if _SKIP_PARTS.intersection(parts):
+        return False
+    stdlib = os.path.dirname(os.__file__)
+    return not path.startswith(stdlib + os.sep)
+
+
+def input_files(extra: list[str | Path]) -> list[str]:
+    """Every project module loaded now, the other files of their directories, and `extra`."""
+    files: set[str] = set()
+    dirs: set[str] = set()
+    for mod in list(sys.modules.values()):
+        f = getattr(mod, "__file__", None)
+        if not f or not f.endswith(".py"):
+            continue
+        f = os.path.realpath(f)
+        if _is_project_file(f):
+            files.add(f)
+            dirs.add(os.path.dirname(f))
+    for d in dirs:
+        try:
+            with os.scandir(d) as it:
+                files.update(os.path.realpath(e.path) for e in it
+                             if not e.name.startswith(".") and e.is_file() and not e.name.endswith((".pyc", "~")))
+        except OSError:
+            continue
+    files.update(os.path.abspath(p) for p in extra)
+    return sorted(files)
+
+
+def _dir_listing(d: str) -> list[str]:
+    try:
+        with os.scandir(d) as it:
+            return sorted(e.name for e in it
+                          if not e.name.startswith(".") and e.is_file() and not e.name.endswith((".pyc", "~")))
+    except OSError:
+        return []
+
+
+def _outputs(out: Path, rels) -> dict[str, list[int]] | None:
+    stats = {}
+    for rel in rels:
+        try:
+            st = os.stat(out / rel)
+        except OSError:
+            return None
+        stats[rel] = [st.st_size, st.st_mtime_ns]
+    return stats
+
+
+def record(out: str | Path, build_key: str, inputs: list[str], outputs, summary: list[str], started_ns: int) -> bool:
+    """Write the record after a successful build; False (and no record) when an input changed
+    during the build or an output cannot be read back."""
+    out = Path(out)
+    digests: dict[str, str | None] = {}
+    for f in inputs:
+        try:
+            if os.stat(f).st_mtime_ns >= started_ns:
+                forget(out)
+                return False
+        except OSError:
+            pass
+        digests[f] = _digest(f)
+    dirs = sorted({os.path.dirname(f) for f in digests if f.endswith(".py")})
+    stats = _outputs(out, list(outputs) + [str(Path(".dashctl") / "manifest.json")])
+    if stats is None:
+        forget(out)
+        return False
+    doc = {"format": FORMAT, "key": build_key, "files": digests, "dirs": {d: _dir_listing(d) for d in dirs},
+           "outputs": stats, "summary": summary}
+    path = out / RECORD
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+    except OSError:
+        forget(out)
+        return False
+    return True
+
+
+def forget(out: str | Path) -> None:
+    """No record: the next build is a full one."""
+    try:
+        os.unlink(Path(out) / RECORD)
+    except OSError:
+        pass
+
+
+def unchanged(out: str | Path, build_key: str) -> list[str] | None:
+    """The summary lines of the last build when nothing it read has changed since, else None."""
+    out = Path(out)
+    try:
+        doc = json.loads((out / RECORD).read_bytes())
+        if doc.get("format") != FORMAT or doc.get("key") != build_key:
+            return None
+        files, dirs, outputs, summary = doc["files"], doc["dirs"], doc["outputs"], doc["summary"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if _outputs(out, outputs) != outputs:
+        return None
+    if any(_dir_listing(d) != names for d, names in dirs.items()):
+        return None
+    if any(_digest(f) != digest for f, digest in files.items()):
+        return None
+    return summary if isinstance(summary, list) else None
