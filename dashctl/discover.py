@@ -12,7 +12,7 @@ A dashboard module defines `dashboard(settings) -> Board` (or `dashboards(settin
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
+import os
 import pkgutil
 import sys
 import traceback
@@ -44,7 +44,33 @@ def shipped() -> list[DashboardModule]:
             if not m.name.startswith("_")]
 
 
+def _group_declared() -> bool:
+    """Whether any distribution on sys.path mentions the entry-point group: a quick look into their
+    entry_points.txt, so importlib.metadata (slow to import) is loaded only when one does."""
+    for entry in sys.path:
+        if os.path.isfile(entry):  # a zip archive: ask importlib.metadata
+            return True
+        try:
+            with os.scandir(entry or ".") as it:
+                infos = [os.path.join(e.path, "EGG-INFO") if e.name.endswith(".egg") else e.path
+                         for e in it if e.name.endswith((".dist-info", ".egg-info", ".egg"))]
+        except OSError:
+            continue
+        for info in infos:
+            try:
+                with open(os.path.join(info, "entry_points.txt"), encoding="utf-8", errors="replace") as fh:
+                    if ENTRY_POINT_GROUP in fh.read():
+                        return True
+            except OSError:
+                continue
+    return False
+
+
 def from_entry_points() -> list[DashboardModule]:
+    if not _group_declared():
+        return []
+    import importlib.metadata
+
     out = []
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = ep.dist.name if ep.dist else "?"

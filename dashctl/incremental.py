@@ -13,7 +13,7 @@ The inputs, any change to which means a full build:
 - the installed distributions: every `*.dist-info`/`*.egg-info`/`.pth` on `sys.path`, by name
   (name and version) and modification time (a reinstall makes a new one), so a new, removed or
   upgraded package (grafanalib, an entry-point package of dashboards) counts;
-- by content: the source of every module the build loaded from outside the standard library and
+- by content (other files by size and modification time): the source of every module the build loaded from outside the standard library and
   site-packages (our panels/, dashboards/ and dashctl/ in a checkout, a consumer's own packages,
   `--module` files), every other file in those modules' directories (a new dashboard module,
   a data file), the settings file and the price file (or their absence);
@@ -34,6 +34,7 @@ from pathlib import Path
 RECORD = Path(".dashctl") / "inputs.json"
 FORMAT = 1
 _INSTALLED = (".dist-info", ".egg-info", ".egg-link", ".pth")
+_BY_CONTENT = (".py", ".yaml", ".yml", ".toml", ".json", ".csv", ".txt", ".cfg", ".ini")
 _SKIP_PARTS = frozenset({"site-packages", "dist-packages"})
 
 
@@ -64,7 +65,12 @@ def _installed() -> list:
 
 
 def _digest(path: str) -> str | None:
+    """The content hash of a source or data file; of anything else its size and mtime (a large
+    file beside a module is not read on every build)."""
     try:
+        if not path.endswith(_BY_CONTENT):
+            st = os.stat(path)
+            return f"stat:{st.st_size}:{st.st_mtime_ns}"
         with open(path, "rb") as fh:
             return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
     except (FileNotFoundError, NotADirectoryError):
@@ -90,14 +96,14 @@ def input_files(extra: list[str | Path]) -> list[str]:
         f = getattr(mod, "__file__", None)
         if not f or not f.endswith(".py"):
             continue
-        f = os.path.realpath(f)
+        f = os.path.abspath(f)
         if _is_project_file(f):
             files.add(f)
             dirs.add(os.path.dirname(f))
     for d in dirs:
         try:
             with os.scandir(d) as it:
-                files.update(os.path.realpath(e.path) for e in it
+                files.update(e.path for e in it
                              if not e.name.startswith(".") and e.is_file() and not e.name.endswith((".pyc", "~")))
         except OSError:
             continue

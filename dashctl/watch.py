@@ -511,7 +511,7 @@ class Watcher:
                                         yield_on_timeout=True):
             yield {Path(p) for _, p in changes}  # an empty set first: the watches are in place
 
-    def run(self, *, poll: bool = False, debounce_ms: int = 50, stop_event=None) -> None:
+    def run(self, *, poll: bool = False, debounce_ms: int = 10, stop_event=None) -> None:
         """Build once, then rebuild on every change until Ctrl-C (KeyboardInterrupt) or `stop_event`."""
         self.modules = self._all_modules()  # their directories are watched
         dirs = self.watched_dirs()

@@ -26,6 +26,7 @@ negative, not a number or not finite, a duplicate model.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import os
 from pathlib import Path
@@ -105,15 +106,6 @@ def _version(value):
     return value
 
 
-def _entry_lines(text: str) -> list[int]:
-    """1-based line of each entry of the top-level list (for messages)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
-    return [item.start_mark.line + 1 for item in getattr(node, "value", ())] if node is not None else []
-
-
 def price_file(setting: str | Path | None = None) -> Path:
     """The price file the setting `prices_file` means: the path as given; unset, the working
     directory's config/model_prices.yaml, or the packaged list when that path does not exist."""
@@ -175,12 +167,32 @@ def _entry(path: Path, index: int, line: int | None, entry) -> ModelPrice:
     return ModelPrice(**{**entry, "version": version})
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it: the same documents
+
+
+def _parse(text: str):
+    """(the document, the 1-based line of each entry of its top-level list), in one parse."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        doc = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines = [item.start_mark.line + 1 for item in node.value] if isinstance(node, yaml.SequenceNode) else []
+    return doc, lines
+
+
 def load_prices(path: str | Path | None = None) -> PriceList:
     """The price file at `path` ("" or None: see `price_file`), checked entry by entry."""
     path = price_file(path)
-    text = _read(path)
+    return _checked(path, _read(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _checked(path: Path, text: str) -> PriceList:
+    """One file's text parsed and checked once per process (a build reads it for several dashboards)."""
     try:
-        doc = yaml.safe_load(text)
+        doc, lines = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -188,7 +200,6 @@ def load_prices(path: str | Path | None = None) -> PriceList:
     if not isinstance(doc, list) or not doc:
         raise ConfigError(f"{path}: expected a non-empty list of models (- model: ..., provider: ..., "
                           f"input_price_per_1m: ..., output_price_per_1m: ..., version: ...)")
-    lines = _entry_lines(text)
     seen: dict[str, int] = {}
     models = []
     for i, entry in enumerate(doc, 1):
