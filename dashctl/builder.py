@@ -8,7 +8,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-from typing import Iterable
+from typing import Callable, Iterable
 
 import attrs
 
@@ -68,7 +68,8 @@ def _call(fn, module: discover.DashboardModule, settings):
 
 def build(settings, modules: Iterable[discover.DashboardModule] | None = None, only: Iterable[str] = (),
           reload: bool = False, transforms: Iterable = (), overrides: Iterable[ov.Override] = (),
-          keep_models: bool = True, fast: bool = True) -> BuildReport:
+          keep_models: bool = True, fast: bool = True, sink: Callable[[Compiled], Compiled] | None = None
+          ) -> BuildReport:
     """Compile the dashboards of `modules` (default: all discovered); `only` keeps those uids.
 
     `overrides` (e.g. from dashctl.toml) are applied with those the modules declare in
@@ -76,10 +77,12 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
     `keep_models=False` drops each compiled model once its bytes exist (`Compiled.model` is
     then None): for callers that only write files, so thousands of dashboards never hold
     every model at once. `fast=False` builds without the speed measures (garbage collection
-    paused, each board object dropped once compiled): the bytes are the same.
+    paused, each board object dropped once compiled): the bytes are the same. `sink` receives
+    each Compiled as soon as it exists and returns what the report keeps (`dashctl build`
+    writes the file ahead there and keeps the Compiled without its bytes).
     """
     with gc_paused() if fast else contextlib.nullcontext():
-        return _build(settings, modules, only, reload, transforms, overrides, keep_models, fast)
+        return _build(settings, modules, only, reload, transforms, overrides, keep_models, fast, sink)
 
 
 def _drain(queue: collections.deque):
@@ -87,7 +90,7 @@ def _drain(queue: collections.deque):
         yield queue.popleft()
 
 
-def _build(settings, modules, only, reload, transforms, overrides, keep_models, fast) -> BuildReport:
+def _build(settings, modules, only, reload, transforms, overrides, keep_models, fast, sink) -> BuildReport:
     modules = list(modules) if modules is not None else discover.all_modules()
     only = set(only)
     errors: list[BuildError] = []
@@ -130,13 +133,18 @@ def _build(settings, modules, only, reload, transforms, overrides, keep_models, 
             for t in transforms:
                 board = t(board)
             c = compile_board(board, settings, catalog, source=source, origin=module.origin)
-            compiled.append(c if keep_models else attrs.evolve(c, model=None))
         except BuildError as exc:
             errors.append(exc)
+            continue
         except CatalogError as exc:
             errors.append(BuildError(str(exc), dashboard=uid or source))
+            continue
         except Exception as exc:  # user code in overrides or transforms
             errors.append(BuildError(f"building failed: {discover.describe(exc)}", dashboard=uid or source))
+            continue
+        if not keep_models:
+            c = attrs.evolve(c, model=None)
+        compiled.append(sink(c) if sink else c)
     missing = sorted(only - set(owner) - {e.dashboard for e in errors})
     if missing and not errors:
         raise UnknownUidError(missing, sorted(owner))

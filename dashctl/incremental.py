@@ -13,10 +13,11 @@ The inputs, any change to which means a full build:
 - the installed distributions: every `*.dist-info`/`*.egg-info`/`.pth` on `sys.path`, by name
   (name and version) and modification time (a reinstall makes a new one), so a new, removed or
   upgraded package (grafanalib, an entry-point package of dashboards) counts;
-- by content (other files by size and modification time): the source of every module the build loaded from outside the standard library and
-  site-packages (our panels/, dashboards/ and dashctl/ in a checkout, a consumer's own packages,
-  `--module` files), every other file in those modules' directories (a new dashboard module,
-  a data file), the settings file and the price file (or their absence);
+- by content (source and data files; others by size and modification time): every module the
+  build loaded from outside the standard library and site-packages (our panels/, dashboards/
+  and dashctl/ in a checkout, a consumer's own packages, `--module` files), every other file in
+  those modules' directories (a new dashboard module, a data file), the settings file and the
+  price file (or their absence);
 - the outputs: each written file's size and modification time, so a file deleted or edited
   by hand is written again.
 A file that changed while the build ran (modified after it started) makes no record: the next

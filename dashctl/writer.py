@@ -123,57 +123,15 @@ def _move(root: Path, old: str, new: str) -> bool:
     return True
 
 
-class TreeWrite:
-    """The changes that make `root` hold `files`, staged: every new file is already written
-    under a temporary name beside its final path. `commit()` renames them into place (and
-    removes stale files); `abort()` removes the temporaries and the directories staging made,
-    leaving the tree as it was. Staging fails with OutputError (naming the path and what to do)
-    and cleans up after itself, so a failure before commit leaves the tree all old.
-    """
+class _Staging:
+    """Files written under temporary names beside their final paths, and the directories made for
+    them: `abort()` removes both."""
 
-    def __init__(self, root: str | Path, files: Mapping[str, bytes], prune: bool = True, durable: bool = False,
-                 keep: set[str] | frozenset = frozenset()):
-        self.root, self.durable = Path(root), durable
+    durable = False
+
+    def __init__(self):
         self._temps: list[tuple[Path, Path]] = []  # (temporary, final path)
         self._made: list[Path] = []  # directories staging created
-        try:
-            self._plan(files, prune, keep)
-            self._stage(files)
-        except BaseException:
-            self.abort()
-            raise
-
-    def _plan(self, files, prune, keep) -> None:
-        root = self.root
-        try:
-            before = owned(root)
-        except OSError as exc:
-            raise OutputError(root / MANIFEST, exc, "read") from None
-        wanted: dict[str, str] = {}
-        for rel in files:
-            key = identity(rel)
-            if key in wanted:
-                raise ValueError(f"{wanted[key]} and {rel}: two files with one uid")
-            wanted[key] = rel
-        others = before - set(files)
-        self.moves = {rel: wanted[identity(rel)] for rel in others if identity(rel) in wanted}
-        self.stale = {rel for rel in others - set(self.moves) if rel not in keep} if prune else set()
-        now = (before - self.stale - set(self.moves)) | set(files)
-        self.manifest = _manifest_bytes(now)
-        # list new files before they appear (a crash leaves no file this tool does not know it owns)
-        self.first_manifest = _manifest_bytes(now | set(self.moves)) if set(files) - before else None
-        # a dashboard that moved folder arrives with its old file's bytes (renamed in one step)
-        arriving = {new: old for old, new in self.moves.items()
-                    if (root / old).exists() and not (root / new).exists()}
-        self.changed, self.unchanged, self.rewrite = [], [], set()
-        for rel in sorted(files):
-            try:
-                current = _read(root / arriving.get(rel, rel))
-            except OSError as exc:
-                raise OutputError(root / rel, exc, "read") from None
-            if current != files[rel]:
-                self.rewrite.add(rel)
-            (self.changed if current != files[rel] or rel in arriving else self.unchanged).append(rel)
 
     def _mkdirs(self, directory: Path) -> None:
         missing = []
@@ -209,23 +167,11 @@ class TreeWrite:
         except OSError as exc:
             raise OutputError(path, exc) from None
 
-    def _stage(self, files) -> None:
-        root = self.root
-        self._mkdirs(root)
-        if self.first_manifest is not None:
-            self._put(root / MANIFEST, self.first_manifest)
-        for new in sorted(self.moves.values()):
-            self._mkdirs((root / new).parent)
-        for rel in sorted(self.rewrite):
-            self._put(root / rel, files[rel])
-        if self.manifest != (self.first_manifest or _read(root / MANIFEST)):
-            self._put(root / MANIFEST, self.manifest)
-
     def abort(self) -> None:
         for tmp, _ in self._temps:
             try:
                 tmp.unlink()
-            except OSError:  # never written, or a read-only file system that refused it anyway
+            except OSError:  # never written, renamed into place, or a read-only file system that refused it
                 pass
         self._temps = []
         for d in reversed(self._made):
@@ -234,6 +180,131 @@ class TreeWrite:
             except OSError:
                 pass
         self._made = []
+
+
+@attrs.frozen
+class Staged:
+    """A file handed to `write_tree` already written: under its temporary name `tmp`, or, when
+    `tmp` is None, found byte-equal to the file at `path` (nothing written)."""
+
+    path: Path
+    tmp: Path | None
+
+    def data(self) -> bytes:
+        return (self.path if self.tmp is None else self.tmp).read_bytes()
+
+
+class Stager(_Staging):
+    """Writes files ahead, while a build still runs, so thousands of dashboards never hold all
+    their bytes at once: `add` writes one under a temporary name beside its final path (or
+    nothing when the file there has these bytes) and returns a `Staged` for `write_tree`, which
+    renames it into place with the rest, all or nothing. `cleanup()` after `write_tree` (or a
+    failure) removes whatever was not renamed into place and the directories left empty."""
+
+    def __init__(self, root: str | Path):
+        super().__init__()
+        self.root = Path(root)
+        self.failed = False
+
+    def add(self, rel: str, data: bytes) -> Staged | bytes:
+        """The file written ahead; after a failure (a read-only or full disk, a file in the way) the
+        bytes themselves: `write_tree` then stages them and reports the failure, as without a Stager."""
+        if self.failed:
+            return data
+        path = self.root / rel
+        try:
+            if _read(path) == data:
+                return Staged(path, None)
+            self._put(path, data)
+        except (OSError, OutputError):
+            self.failed = True
+            return data
+        return Staged(path, self._temps[-1][0])
+
+    def sink(self, staged: dict):
+        """A `builder.build` sink: each Compiled written ahead into `staged` ({path: Staged}), kept
+        without its bytes."""
+        def write_ahead(compiled):
+            staged[compiled.path] = value = self.add(compiled.path, compiled.data)
+            return compiled if value is compiled.data else attrs.evolve(compiled, data=b"")
+
+        return write_ahead
+
+    def cleanup(self) -> None:
+        self.abort()
+
+
+class TreeWrite(_Staging):
+    """The changes that make `root` hold `files`, staged: every new file is already written
+    under a temporary name beside its final path. `commit()` renames them into place (and
+    removes stale files); `abort()` removes the temporaries and the directories staging made,
+    leaving the tree as it was. Staging fails with OutputError (naming the path and what to do)
+    and cleans up after itself, so a failure before commit leaves the tree all old.
+    """
+
+    def __init__(self, root: str | Path, files: Mapping[str, bytes], prune: bool = True, durable: bool = False,
+                 keep: set[str] | frozenset = frozenset()):
+        super().__init__()
+        self.root, self.durable = Path(root), durable
+        try:
+            self._plan(files, prune, keep)
+            self._stage(files)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _plan(self, files, prune, keep) -> None:
+        root = self.root
+        try:
+            before = owned(root)
+        except OSError as exc:
+            raise OutputError(root / MANIFEST, exc, "read") from None
+        wanted: dict[str, str] = {}
+        for rel in files:
+            key = identity(rel)
+            if key in wanted:
+                raise ValueError(f"{wanted[key]} and {rel}: two files with one uid")
+            wanted[key] = rel
+        others = before - set(files)
+        self.moves = {rel: wanted[identity(rel)] for rel in others if identity(rel) in wanted}
+        self.stale = {rel for rel in others - set(self.moves) if rel not in keep} if prune else set()
+        now = (before - self.stale - set(self.moves)) | set(files)
+        self.manifest = _manifest_bytes(now)
+        # list new files before they appear (a crash leaves no file this tool does not know it owns)
+        self.first_manifest = _manifest_bytes(now | set(self.moves)) if set(files) - before else None
+        # a dashboard that moved folder arrives with its old file's bytes (renamed in one step)
+        arriving = {new: old for old, new in self.moves.items()
+                    if (root / old).exists() and not (root / new).exists()}
+        self.changed, self.unchanged, self.rewrite = [], [], set()
+        for rel in sorted(files):
+            value = files[rel]
+            try:
+                if isinstance(value, Staged) and rel not in arriving:
+                    differs = value.tmp is not None  # compared with this very file when staged
+                else:
+                    data = value.data() if isinstance(value, Staged) else value
+                    differs = _read(root / arriving.get(rel, rel)) != data
+            except OSError as exc:
+                raise OutputError(root / rel, exc, "read") from None
+            if differs:
+                self.rewrite.add(rel)
+            (self.changed if differs or rel in arriving else self.unchanged).append(rel)
+
+    def _stage(self, files) -> None:
+        root = self.root
+        self._mkdirs(root)
+        if self.first_manifest is not None:
+            self._put(root / MANIFEST, self.first_manifest)
+        for new in sorted(self.moves.values()):
+            self._mkdirs((root / new).parent)
+        for rel in sorted(self.rewrite):
+            value = files[rel]
+            if isinstance(value, Staged) and value.tmp is not None:
+                self._temps.append((value.tmp, root / rel))  # written ahead (Stager): renamed in at commit
+            else:
+                self._put(root / rel, value.data() if isinstance(value, Staged) else value)
+        if self.manifest != (self.first_manifest or _read(root / MANIFEST)):
+            self._put(root / MANIFEST, self.manifest)
 
     def commit(self) -> WriteReport:
         """Rename every staged file into place, move renamed dashboards, remove stale files."""

@@ -184,3 +184,21 @@ def test_an_installed_entry_point_package_added_or_upgraded_builds_again(team):
     _install(team / "site", "1.1")  # same modules, a new version of the distribution
     r = _build(team)
     assert r.returncode == 0 and SKIPPED not in r.stderr, r.stderr
+
+
+def test_files_written_ahead_leave_no_temporary_behind(tmp_path):
+    """`dashctl build` writes each file ahead while the others still compile; after the build (and
+    after one whose output cannot be written) no temporary file is left and the tree is whole."""
+    out = tmp_path / "out"
+    r = run_dashctl("build", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+    before = {p: p.read_bytes() for p in out.rglob("*.json")}
+    routing = out / "Plano" / "plano-routing.json"
+    routing.unlink()
+    routing.mkdir()  # a directory in the way of one file: nothing changes, nothing is left behind
+    r = run_dashctl("--set", "title_prefix=[new] ", "build", "--out", str(out))
+    assert r.returncode == 2 and "plano-routing.json" in r.stderr, r.stderr
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+    assert {p: p.read_bytes() for p in out.rglob("*.json") if p != routing} == \
+        {p: data for p, data in before.items() if p != routing}

@@ -43,11 +43,24 @@ def command(app, out, only, check, modules):
             for line in summary:
                 click.echo(line)
             return 0
-    from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
+    from llm_gateway_dashboards.dashctl.writer import Stager
 
     started_ns = time.time_ns()
-    report = app.build(modules, only=only, keep_models=False)
-    files = report.files()
+    if check:
+        return _build(app, out, only, check, modules, build_key, started_ns, None)
+    stager = Stager(out)  # each file is written ahead as soon as it is compiled, then renamed in with the rest
+    try:
+        return _build(app, out, only, check, modules, build_key, started_ns, stager)
+    finally:
+        stager.cleanup()
+
+
+def _build(app, out, only, check, modules, build_key, started_ns, stager) -> int:
+    from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
+
+    staged = {}
+    report = app.build(modules, only=only, keep_models=False, sink=stager.sink(staged) if stager else None)
+    files = staged or report.files()
     keep = kept_on_failure(out, files, bool(report.errors))
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
@@ -62,7 +75,6 @@ def command(app, out, only, check, modules):
         if not stale:
             click.echo(f"{len(files)} dashboard(s) up to date in {out}")
     else:
-        incremental.forget(out)
         res = write_tree(out, files, prune=not only, keep=keep)
         for rel in res.written:
             app.log(f"wrote {out}/{rel}")
@@ -72,7 +84,9 @@ def command(app, out, only, check, modules):
                  f"{len(res.removed)} removed -> {out}", *origin_lines(report.dashboards)]
         for line in lines:
             click.echo(line)
-        if not report.errors:
+        if report.errors and (res.written or res.removed):
+            incremental.forget(out)  # the record no longer describes the tree (it checks that too)
+        elif not report.errors:
             again = [f"{len(files)} dashboard(s): 0 written, {len(files)} unchanged, 0 removed -> {out}", *lines[1:]]
             incremental.record(out, build_key, incremental.input_files(app.input_files()), files, again,
                                started_ns)

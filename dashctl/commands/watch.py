@@ -18,7 +18,7 @@ from llm_gateway_dashboards.dashctl.context import pass_app
 @click.option("--poll", is_flag=True,
               help="Poll for changes instead of file notifications (network and container mounts); "
                    "used anyway when notifications fail.")
-@click.option("--debounce", "debounce_ms", type=click.IntRange(1, 5000), default=10, show_default=True,
+@click.option("--debounce", "debounce_ms", type=click.IntRange(5, 5000), default=10, show_default=True,
               metavar="MS", help="Quiet time that ends a burst of saves before rebuilding.")
 @pass_app
 def command(app, directory, grafana_path, datasource, modules, push, url, owner, poll, debounce_ms, **kw):
