@@ -6,6 +6,7 @@ config, 3 remote failure); `--debug` shows the traceback instead.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -18,6 +19,9 @@ def _interrupted_while_starting(signum, frame):  # nothing to clean up yet: no t
 
 if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "dashctl":  # the CLI, not a library import
     signal.signal(signal.SIGINT, _interrupted_while_starting)
+    # a one-shot command: reference counting frees what it allocates, and the cyclic collector only
+    # rescans the imported modules' objects again and again (`dashctl watch` turns it back on)
+    gc.disable()
 
 import importlib  # noqa: E402
 

@@ -28,8 +28,12 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
     Every file is written atomically; unchanged files are not touched. A module that fails
     prints one error and keeps its last good files; watching goes on. Ctrl-C stops.
     """
+    import gc
+
     from llm_gateway_dashboards.dashctl.provisioner import Options
     from llm_gateway_dashboards.dashctl.watch import Watcher
+
+    gc.enable()  # a long-running process (the CLI starts with the collector off: dashctl/cli.py)
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
     flags = settings_flags(kw)

@@ -82,7 +82,7 @@ def rule_unit(c: Compiled, catalog: Catalog, settings) -> Iterator[Finding]:
 
 
 def _overlaps(c: Compiled, panels: list[dict]) -> Iterator[Finding]:
-    taken: dict[tuple[int, int], str] = {}
+    placed: list[tuple[int, int, int, int, str]] = []  # (x, y, w, h, title) of the panels inside the grid
     for p in panels:
         g = p.get("gridPos") or {}
         x, y, w, h = (int(g.get(k, 0) or 0) for k in ("x", "y", "w", "h"))
@@ -90,12 +90,14 @@ def _overlaps(c: Compiled, panels: list[dict]) -> Iterator[Finding]:
         if w < 1 or h < 1 or x < 0 or x + w > GRID_COLUMNS:
             yield Finding(c.uid, title, "overlap", f"gridPos x={x} w={w} h={h} is outside the 24-column grid")
             continue
-        hit = next((taken[(i, j)] for j in range(y, y + h) for i in range(x, x + w) if (i, j) in taken), None)
-        if hit is not None:
+        # the first cell of this panel (row by row) that an earlier panel covers, and the first panel covering it
+        hits = [rect for rect in placed if rect[0] < x + w and x < rect[0] + rect[2] and rect[1] < y + h
+                and y < rect[1] + rect[3]]
+        if hits:
+            j, i = min((max(y, ry), max(x, rx)) for rx, ry, _, _, _ in hits)
+            hit = next(t for rx, ry, rw, rh, t in hits if rx <= i < rx + rw and ry <= j < ry + rh)
             yield Finding(c.uid, title, "overlap", f"gridPos x={x} y={y} w={w} h={h} overlaps panel {hit!r}")
-        for j in range(y, y + h):
-            for i in range(x, x + w):
-                taken.setdefault((i, j), title)
+        placed.append((x, y, w, h, title))
 
 
 def rule_overlap(c: Compiled, catalog: Catalog, settings) -> Iterator[Finding]:

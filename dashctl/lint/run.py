@@ -3,6 +3,7 @@ dashboard, the rules across dashboards, then each dashboard's lint exceptions.""
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Iterable, Iterator
 
 from llm_gateway_dashboards.dashctl.compile import Compiled
@@ -63,10 +64,17 @@ QUERY_RULES: tuple[tuple[str, Callable], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(expr: str) -> tuple:
+    """(root, every node) of a query; the same query text on many panels and dashboards (one
+    factory, many dashboards) is parsed once. Raises ValueError (not cached)."""
+    root = parse(expr)
+    return root, tuple(walk(root))
+
+
 def lint_query(q: Query, catalog: Catalog, settings) -> list[Finding]:
     try:
-        root = parse(q.expr)
-        tree = Parsed(root, tuple(walk(root)))
+        tree = Parsed(*_parsed(q.expr))
     except ValueError as exc:
         return [Finding(q.dashboard, q.panel, "syntax", f"{q.ref}: {exc}: {q.expr}")]
     out = []
