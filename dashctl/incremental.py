@@ -164,6 +164,22 @@ def record(out: str | Path, build_key: str, inputs: list[str], outputs, summary:
     return True
 
 
+SKIPPED = "inputs unchanged since the last run: nothing built"
+
+
+def replay(app, out: str | Path, run_key: str) -> bool:
+    """When nothing changed since the last run into `out`, print its summary again and say so (-v)."""
+    summary = unchanged(out, run_key)
+    if summary is None:
+        return False
+    import click
+
+    app.log(SKIPPED)
+    for line in summary:
+        click.echo(line)
+    return True
+
+
 def forget(out: str | Path) -> None:
     """No record: the next build is a full one."""
     try:

@@ -14,11 +14,13 @@ import pytest
 from conftest import ROOT, run_dashctl
 from llm_gateway_dashboards.dashctl import context
 from llm_gateway_dashboards.dashctl.builder import build, gc_paused
+from llm_gateway_dashboards.dashctl.commands import rules as rules_command
 from llm_gateway_dashboards.dashctl.errors import UnknownUidError
+from llm_gateway_dashboards.dashctl.rules import build as rules_build
 from llm_gateway_dashboards.panels import settings as settings_module
 from llm_gateway_dashboards.panels.settings import Settings
 
-SKIPPED = "inputs unchanged since the last build: nothing built"
+SKIPPED = "inputs unchanged since the last run: nothing built"
 MODULE = textwrap.dedent("""
     from llm_gateway_dashboards.panels import kit, plano
     from team_helpers import TITLE
@@ -60,8 +62,9 @@ def test_garbage_collection_is_restored_after_a_build_that_raised(enabled):
         (gc.enable if was else gc.disable)()
 
 
-def test_the_cli_names_the_settings_file_as_the_settings_do():
+def test_the_cli_names_the_settings_file_and_the_rule_formats_as_their_modules_do():
     assert context.DEFAULT_FILE == settings_module.DEFAULT_FILE
+    assert rules_command.FORMATS == rules_build.FORMATS
 
 
 @pytest.fixture()
@@ -202,3 +205,17 @@ def test_files_written_ahead_leave_no_temporary_behind(tmp_path):
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
     assert {p: p.read_bytes() for p in out.rglob("*.json") if p != routing} == \
         {p: data for p, data in before.items() if p != routing}
+
+
+def test_rules_with_nothing_changed_build_nothing_and_a_setting_change_builds_them_again(team):
+    """`make dashboards` runs `dashctl rules` too: the same input hash decides."""
+    def run(*extra):
+        return run_dashctl("-v", *extra, "rules", "--out", "rules", cwd=team)
+
+    first = run()
+    assert first.returncode == 0 and SKIPPED not in first.stderr, first.stderr
+    again = run()
+    assert SKIPPED in again.stderr and again.stdout == first.stdout.replace(" 6 written, 0 unchanged",
+                                                                            " 0 written, 6 unchanged")
+    changed = run("--set", "alert_upstream_error_ratio=0.2")
+    assert changed.returncode == 0 and SKIPPED not in changed.stderr and " 0 written" not in changed.stdout

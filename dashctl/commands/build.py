@@ -34,15 +34,10 @@ def command(app, out, only, check, modules):
     the exit code is then 2. When nothing the last build read has changed (sources, settings,
     price file, installed packages, options), nothing is built again (see dashctl/incremental.py).
     """
-    build_key = incremental.key({"config": app.config, "set": list(app.assignments), "out": out,
+    build_key = incremental.key({"command": "build", "config": app.config, "set": list(app.assignments), "out": out,
                                  "only": sorted(only), "modules": list(modules)})
-    if not check:
-        summary = incremental.unchanged(out, build_key)
-        if summary is not None:
-            app.log("inputs unchanged since the last build: nothing built")
-            for line in summary:
-                click.echo(line)
-            return 0
+    if not check and incremental.replay(app, out, build_key):
+        return 0
     from llm_gateway_dashboards.dashctl.writer import Stager
 
     started_ns = time.time_ns()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
+from llm_gateway_dashboards.dashctl import incremental
 from llm_gateway_dashboards.dashctl.context import pass_app
 from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError
-from llm_gateway_dashboards.dashctl.rules.build import FORMATS, rule_files
-from llm_gateway_dashboards.dashctl.rules.lint import lint_rules
-from llm_gateway_dashboards.dashctl.writer import write_tree
 
 DEFAULT_OUT = "build/rules"
+FORMATS = ("prometheus", "prometheusrule")  # dashctl.rules.build.FORMATS (a test keeps them equal)
 
 
 @click.command("rules")
@@ -25,8 +26,18 @@ def command(app, out, fmt):
     and the alerts, each with severity, summary, description, runbook_url and the dashboard
     panel that shows it. Thresholds, windows and `for` come from the settings (alert_*, slo_*,
     rules_interval). Nothing is written when a rule names an unknown metric, label or panel
-    (exit 2) or fails the rule lint (exit 1). Unchanged files are not rewritten.
+    (exit 2) or fails the rule lint (exit 1). Unchanged files are not rewritten; when nothing
+    the last run read has changed, nothing is built again (as `dashctl build`).
     """
+    run_key = incremental.key({"command": "rules", "config": app.config, "set": list(app.assignments), "out": out,
+                               "format": fmt})
+    if incremental.replay(app, out, run_key):
+        return 0
+    from llm_gateway_dashboards.dashctl.rules.build import rule_files
+    from llm_gateway_dashboards.dashctl.rules.lint import lint_rules
+    from llm_gateway_dashboards.dashctl.writer import write_tree
+
+    started_ns = time.time_ns()
     settings = app.settings()
     report = app.build()
     if report.errors:
@@ -44,4 +55,7 @@ def command(app, out, fmt):
         app.log(f"wrote {out}/{rel}")
     click.echo(f"{len(files)} rule file(s) ({fmt}): {len(res.written)} written, {len(res.unchanged)} unchanged, "
                f"{len(res.removed)} removed -> {out}")
+    incremental.record(out, run_key, incremental.input_files(app.input_files()), files,
+                       [f"{len(files)} rule file(s) ({fmt}): 0 written, {len(files)} unchanged, 0 removed -> {out}"],
+                       started_ns)
     return 0
