@@ -26,11 +26,15 @@ build is a full one. Anything unreadable or unexpected in the record means a ful
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
+
+try:  # hashlib's import loads OpenSSL (3 ms of a no-change run); blake2b is built in
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter without the module
+    from hashlib import blake2b
 
 RECORD = Path(".dashctl") / "inputs.json"
 FORMAT = 1
@@ -50,7 +54,7 @@ def key(invocation: dict) -> str:
         "path": sys.path,
         "installed": _installed(),
     }
-    return hashlib.blake2b(json.dumps(doc, sort_keys=True, default=str).encode(), digest_size=20).hexdigest()
+    return blake2b(json.dumps(doc, sort_keys=True, default=str).encode(), digest_size=20).hexdigest()
 
 
 def _installed() -> list:
@@ -73,7 +77,7 @@ def _digest(path: str) -> str | None:
             st = os.stat(path)
             return f"stat:{st.st_size}:{st.st_mtime_ns}"
         with open(path, "rb") as fh:
-            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+            return blake2b(fh.read(), digest_size=16).hexdigest()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError:  # a directory, unreadable: never equal to a recorded digest
