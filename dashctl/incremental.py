@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def _digest(path: str) -> str | None:
     try:
         if not path.endswith(_BY_CONTENT):
             st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):  # --config /dev/null: its mtime moves with every write to it
+                return f"special:{stat.S_IFMT(st.st_mode)}"
             return f"stat:{st.st_size}:{st.st_mtime_ns}"
         with open(path, "rb") as fh:
             return blake2b(fh.read(), digest_size=16).hexdigest()

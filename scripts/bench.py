@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: how fast dashctl is end to end, side by side with its baselines, in one run.
 
-    python scripts/bench.py [--sizes 100,1000,5000] [--reps 5] [--big-reps 3] [--no-watch] [--no-push]
+    python scripts/bench.py [--sizes 100,1000,5000] [--reps 5] [--big-reps 2] [--no-watch] [--no-push]
 
 - build, per size (100, 1,000, 5,000 dashboards of 20 time series panels): ours, grafanalib's
   own path, the Grafana Foundation SDK for Python and the floor (orjson + atomic writes of the
@@ -235,7 +235,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,1000,5000")
     ap.add_argument("--reps", type=int, default=5, help="repetitions per variant below 5,000 (default 5)")
-    ap.add_argument("--big-reps", type=int, default=3, help="repetitions per variant at 5,000 (default 3)")
+    ap.add_argument("--big-reps", type=int, default=2, help="repetitions per variant at 5,000 (default 2)")
     ap.add_argument("--no-watch", action="store_true")
     ap.add_argument("--no-push", action="store_true")
     args = ap.parse_args(argv)
