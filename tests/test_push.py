@@ -278,7 +278,7 @@ def test_503_and_429_bursts_are_retried_and_the_push_succeeds(g, dashboards):
     g.fail_next(4, 503)
     rep = push(dashboards, client(g), progress=burst)
     assert rep.exit_code == 0 and len(g.dashboards()) == len(dashboards)
-    assert sum(1 for r in g.requests if r.path == "/api/search") == 5
+    assert sum(1 for r in g.requests if r.path == "/apis") == 5  # discovery first (RES-1: 404 = classic)
     g.fail_next(4, 429, retry_after=0)
     changed = edited(dashboards, ROUTING, lambda m: m.update(description="x"))
     assert push(changed, client(g)).exit_code == 0
@@ -297,7 +297,7 @@ def test_grafana_down_at_the_start_is_one_clear_error(g, dashboards):
     g.fail_next(10_000, 503)
     with pytest.raises(RemoteError) as info:
         push(dashboards, client(g, attempts=3))
-    assert str(info.value) == "GET /api/search: 503 Service Unavailable (gave up after 3 attempts)"
+    assert str(info.value) == "GET /apis: 503 Service Unavailable (gave up after 3 attempts)"
     assert info.value.exit_code == 3 and len(g.requests) == 3
 
 
@@ -320,7 +320,8 @@ def test_grafana_going_down_mid_push_stops_new_work(g, dashboards):
 def test_bad_token_stops_the_push_before_any_write(g, dashboards):
     with pytest.raises(AuthError) as info:
         push(dashboards, GrafanaClient(g.url, token="glsa_wrong"))
-    assert info.value.status == 401 and len(g.requests) == 1 and g.writes() == []
+    # discovery (GET /apis: 404 on this Grafana, RES-1), then the access check: 401
+    assert info.value.status == 401 and [r.path for r in g.requests] == ["/apis", "/api/search"] and g.writes() == []
 
 
 # --------------------------------------------------------------------------- the CLI
