@@ -343,7 +343,7 @@ def test_cli_push_then_unchanged_then_json(g, report):
     assert data["summary"]["drifted"] == 1 and data["summary"]["unchanged"] == n - 1
     item = next(d for d in data["dashboards"] if d["uid"] == ROUTING)
     assert item["action"] == "drifted" and item["version"] == 2 and item["url"].endswith("/d/plano-routing/edited")
-    assert out.stderr == f"dashctl: error: 1 dashboard(s) refused (changed in Grafana or provisioned): {ROUTING}\n"
+    assert out.stderr == f"dashctl: error: 1 dashboard(s) refused (changed in Grafana): {ROUTING}\n"
 
 
 def test_cli_dry_run_prints_every_dashboard_and_the_diff(g, report):
