@@ -81,9 +81,10 @@ def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force
     GRAFANA_PASSWORD, GRAFANA_ORG_ID; flags win. The token is never printed.
 
     Exit codes: 0 everything pushed or unchanged; 1 some dashboards refused (drifted,
-    provisioned, managed by another tool, stored as v2); 2 bad input, or some dashboards failed to build (the others are pushed,
-    nothing is pruned); 3 Grafana failed: bad credentials or permissions (the push stops),
-    Grafana unreachable, or some dashboards refused by Grafana (each listed).
+    provisioned, managed by another tool, stored as v2); 2 bad input, or some dashboards
+    failed to build (the others are pushed, nothing is pruned); 3 Grafana failed: bad
+    credentials or permissions (the push stops), Grafana unreachable, or some dashboards
+    refused by Grafana (each listed).
     """
     if prune and uids:
         raise ConfigError("--prune needs every dashboard: it cannot be combined with UIDs")
