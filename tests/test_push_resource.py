@@ -18,8 +18,8 @@ import pytest
 
 from conftest import run_dashctl
 from llm_gateway_dashboards.dashctl.errors import ConfigError
-from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient
-from llm_gateway_dashboards.dashctl.pusher import default_v2_emitter, push
+from llm_gateway_dashboards.dashctl.grafana_client import AuthError, GrafanaClient
+from llm_gateway_dashboards.dashctl.pusher import default_v2_emitter, folder_uid, push, upload_model
 
 sys.path.insert(0, os.path.dirname(__file__))
 from grafana_standin import StandInGrafana  # noqa: E402
@@ -167,6 +167,34 @@ def test_a_conflict_between_read_and_write_is_drift_not_a_blind_retry(gr, dashbo
     puts = [r for r in gr.writes() if r.method == "PUT"]
     assert len(puts) == 1 and puts[0].body["metadata"]["resourceVersion"]  # RES-12: sent, refused once
     assert gr.dashboards()[ROUTING]["title"] == "Concurrent edit"
+
+
+def test_a_create_that_landed_before_its_answer_was_lost_is_recognised(g, dashboards):
+    target = next(d for d in dashboards if d.uid == ROUTING)
+    plano = folder_uid(("Plano",))
+
+    def log(message, level=1):  # our own earlier attempt landed, its answer never came back
+        if message.startswith("GET ") and f"/{ROUTING} -> 404" in message:
+            g.add_folder("Plano", uid=plano)
+            g.add_dashboard(upload_model(target, plano, "dashctl"), plano)
+
+    rep = push([target], client(g, log=log))
+    item = rep.by_uid()[ROUTING]
+    assert not item.failed and item.done and item.version == 1 and rep.exit_code == 0
+    assert len(dash_writes(g)) == 1  # refused (412 / 409 AlreadyExists), re-read: it is ours, nothing more
+    assert_api(g)
+
+
+def test_retries_then_success_and_a_bad_token_stops_before_any_write(g, dashboards):
+    g.fail_next(4, 503)  # discovery itself is retried
+    assert push(dashboards, client(g)).counts()["create"] == len(dashboards)
+    g.fail_next(3, 429, retry_after=0)
+    changed = edited(dashboards, ROUTING, lambda m: m.update(description="x"))
+    assert push(changed, client(g)).by_uid()[ROUTING].done
+    g.reset_log()
+    with pytest.raises(AuthError) as info:
+        push(dashboards, GrafanaClient(g.url, token="glsa_wrong"))
+    assert info.value.status == 401 and g.writes() == [] and "glsa_wrong" not in str(info.value)
 
 
 # --------------------------------------------------------------------------- dry run
@@ -372,3 +400,26 @@ def test_cli_schema_v2_without_an_emitter_says_so_in_one_line():
         assert out.returncode == 2 and out.stderr == (
             "dashctl: error: this build cannot emit v2 yet (no dashctl.compile.to_v2): push v1 (--schema v1)\n")
         assert g.requests == []
+
+
+# --------------------------------------------------------------------------- what some instances do
+def test_a_build_that_misreports_the_stored_version_still_protects_v2(dashboards):
+    """RES-17 caveat (#124675): storedVersion says v0alpha1; push reads the dashboard at v2 to know."""
+    with standin("13", reported_stored_version="v0alpha1") as g:
+        push(dashboards, client(g))
+        g.store_v2(V2_FIXTURE["spec"], ROUTING, folder_uid=g.dashboards()[ROUTING]["folderUid"], by="user:carol")
+        g.reset_log()
+        item = push(dashboards, client(g)).by_uid()[ROUTING]
+        assert item.action == "stored-v2" and "user:carol" in item.reason and g.writes() == []
+
+
+def test_an_instance_that_ignores_our_annotations(dashboards):
+    """RES-8: custom annotations may be ignored. v1 keeps its stamp in the spec; v2 cannot, and says so."""
+    with standin("12", custom_annotations=False) as g:
+        push(dashboards, client(g))
+        assert push(dashboards, client(g)).counts()["unchanged"] == len(dashboards)
+        rep = push(dashboards, client(g), schema="v2", to_v2=to_v2)
+        item = rep.by_uid()[ROUTING]
+        assert item.done and item.warning.startswith("Grafana ignored dashctl's annotations")
+        item = push(dashboards, client(g), schema="v2", to_v2=to_v2).by_uid()[ROUTING]
+        assert item.action == "drifted" and "not pushed by dashctl" in item.reason

@@ -202,6 +202,8 @@ def _text(report, show_unchanged: bool) -> None:
         else:
             detail = i.reason
         click.echo(f"{verb:<11} {i.uid:<{width}}  {where:<{fwidth}}  {detail}".rstrip())
+        if i.warning:
+            click.echo(f"{'':<11}   warning: {i.warning}")
         if i.action in ("update", "drifted") or (report.dry_run and i.action == "delete"):
             for line in diff_lines(i.changes, MAX_CHANGE_LINES):
                 click.echo(f"{'':<11}   {line}")

@@ -51,7 +51,7 @@ class ClassicApi:
                       provisioned=bool(meta.get("provisioned")))
 
     def save(self, new: Upload, stored: Stored | None, folder_uid: str, message: str, force: bool) -> tuple:
-        """(version, url) after writing `new`; raises Conflict on a 412."""
+        """(version, url, warning) after writing `new`; raises Conflict on a 412."""
         body = dict(new.content)
         if stored is not None and stored.version is not None:
             body["version"] = stored.version  # grafana-api.md check 5: an edit since our GET is a 412, not lost
@@ -61,7 +61,7 @@ class ClassicApi:
             if exc.status != 412 or isinstance(exc, AuthError):
                 raise
             raise Conflict(exc, drift=False) from None
-        return res.get("version"), self.client.link(res.get("url") or "")
+        return res.get("version"), self.client.link(res.get("url") or ""), ""
 
     def delete(self, uid: str) -> None:
         self.client.delete_dashboard(uid)

@@ -201,7 +201,7 @@ class Pusher:
     def _save(self, item: Item, new, stored, path: tuple[str, ...]) -> None:
         fuid = self.folders.ensure(path)
         try:
-            item.version, item.url = self.api.save(new, stored, fuid, self.message, self.force)
+            item.version, item.url, item.warning = self.api.save(new, stored, fuid, self.message, self.force)
         except Conflict as conflict:
             landed = self._landed(item.uid, new, fuid)
             if landed is not None:  # our own earlier attempt (a retried write whose answer was lost) saved it

@@ -31,6 +31,7 @@ class Item:
     url: str = ""
     error: str = ""
     done: bool = False  # the write happened
+    warning: str = ""  # written, but with something to know (e.g. Grafana dropped our stamp)
     changes: list[Change] = attrs.field(factory=list)
 
     @property
@@ -44,7 +45,7 @@ class Item:
     def to_json(self) -> dict:
         return {"uid": self.uid, "title": self.title, "folder": self.folder, "action": self.action,
                 "done": self.done, "version": self.version, "previous_version": self.previous, "url": self.url or None,
-                "error": self.error or None, "reason": self.reason or None,
+                "error": self.error or None, "reason": self.reason or None, "warning": self.warning or None,
                 "changes": [str(c) for c in self.changes]}
 
 

@@ -19,7 +19,7 @@ import re
 from llm_gateway_dashboards.dashctl.errors import ConfigError
 from llm_gateway_dashboards.dashctl.grafana_client import ApiError, AuthError, GrafanaClient
 from llm_gateway_dashboards.dashctl.pusher.discover import DASHBOARD_GROUP, FOLDER_GROUP, Discovery
-from llm_gateway_dashboards.dashctl.pusher.plan import A_OWNER, MANAGED_TAG, STAMP, Conflict, Stored, Upload
+from llm_gateway_dashboards.dashctl.pusher.plan import A_HASH, A_OWNER, MANAGED_TAG, STAMP, Conflict, Stored, Upload
 
 # RES-8 annotations
 A_FOLDER = "grafana.app/folder"
@@ -145,7 +145,7 @@ class ResourceApi:
                       annotations=annotations, labels=dict(meta.get("labels") or {}))
 
     def save(self, new: Upload, stored: Stored | None, folder_uid: str, message: str, force: bool) -> tuple:
-        """(version, url) after writing `new`; raises Conflict on a 409."""
+        """(version, url, warning) after writing `new`; raises Conflict on a 409."""
         version = self.version(new.schema)
         kept = {k: v for k, v in (stored.annotations if stored else {}).items()
                 if k not in SERVER_OWNED and k != A_FOLDER}
@@ -169,7 +169,12 @@ class ResourceApi:
             raise Conflict(exc, drift=True) from None  # RES-11 AlreadyExists / RES-12 Conflict
         rmeta = res.get("metadata") or {}  # RES-10: the stored object with its new resourceVersion
         title = (res.get("spec") or {}).get("title") or ""
-        return rmeta.get("generation"), self.client.link(f"/d/{new.uid}/{_slug(title)}")
+        warning = ""
+        if new.schema == "v2" and A_HASH not in (rmeta.get("annotations") or {}):
+            # RES-8: "if they are not yet supported on your instance, they will be ignored"
+            warning = ("Grafana ignored dashctl's annotations (custom annotations unsupported here, RES-8): this v2 "
+                       "dashboard carries no stamp, so the next push sees it as not pushed by dashctl")
+        return rmeta.get("generation"), self.client.link(f"/d/{new.uid}/{_slug(title)}"), warning
 
     def delete(self, uid: str) -> None:
         self.client.request("DELETE", self._path(self.version("v1") if self.found.version("v1")
