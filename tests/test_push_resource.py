@@ -150,6 +150,31 @@ def test_ui_edit_is_refused_then_overwritten_with_force(g, dashboards):
     assert_api(g)
 
 
+def test_folder_moves_in_the_code_and_in_the_ui(g, dashboards):
+    push(dashboards, client(g))
+    moved = [attrs.evolve(d, folder="Plano/Routing") if d.uid == ROUTING else d for d in dashboards]
+    item = push(moved, client(g)).by_uid()[ROUTING]
+    assert item.action == "update" and item.done
+    assert "changed dashboard folder: Plano -> Plano/Routing" in [str(c) for c in item.changes]
+    assert g.folders()[g.dashboards()[ROUTING]["folderUid"]]["title"] == "Routing"
+    assert push(moved, client(g)).counts()["unchanged"] == len(dashboards)
+    g.add_folder("Elsewhere", uid="elsewhere")
+    g.ui_edit(ROUTING, {}, folder_uid="elsewhere")
+    item = push(moved, client(g)).by_uid()[ROUTING]
+    assert item.action == "drifted" and "moved in Grafana to folder 'Elsewhere'" in item.reason
+    assert_api(g)
+
+
+def test_a_dashboard_dashctl_never_pushed_is_not_overwritten(g, dashboards):
+    g.add_dashboard({"uid": ROUTING, "title": "Somebody else's"})
+    item = push(dashboards, client(g)).by_uid()[ROUTING]
+    assert item.action == "drifted" and "not pushed by dashctl" in item.reason
+    assert g.dashboards()[ROUTING]["title"] == "Somebody else's"
+    assert push(dashboards, client(g), force=True).by_uid()[ROUTING].done
+    assert g.dashboards()[ROUTING]["title"] == "Plano - Routing"
+    assert_api(g)
+
+
 def test_a_conflict_between_read_and_write_is_drift_not_a_blind_retry(gr, dashboards):
     push(dashboards, client(gr))
     changed = edited(dashboards, ROUTING, lambda m: m.update(description="new"))
