@@ -22,11 +22,10 @@ from llm_gateway_dashboards.dashctl.grafana_client import AuthError, GrafanaClie
 from llm_gateway_dashboards.dashctl.pusher import default_v2_emitter, folder_uid, push, upload_model
 
 sys.path.insert(0, os.path.dirname(__file__))
+from test_push import FALLBACK, ROUTING, TOKEN, client, edited, panel  # noqa: E402  (the same helpers)
+
 from grafana_standin import StandInGrafana  # noqa: E402
 
-TOKEN = "glsa_resource_push_T0KEN"
-ROUTING = "plano-routing"
-FALLBACK = "Fallback and router-error ratio (routing decisions)"
 MODES = ["11", "12", "13"]
 RESOURCE_MODES = ["12", "13"]
 V1 = {"12": "v1beta1", "13": "v1"}
@@ -57,11 +56,6 @@ def dashboards(report):
     return [attrs.evolve(d, folder="Team/Gateway/Deep") if d.uid == "brightstaff" else d for d in report.dashboards]
 
 
-def client(g, **kw):
-    kw.setdefault("backoff", 0.01)
-    return GrafanaClient(g.url, token=TOKEN, **kw)
-
-
 def to_v2(compiled, panel_title="Request rate"):
     """Stands in for dashctl.compile.to_v2: the fixture's v2 resource, titled like the dashboard."""
     spec = copy.deepcopy(V2_FIXTURE["spec"])
@@ -69,21 +63,6 @@ def to_v2(compiled, panel_title="Request rate"):
     spec["elements"]["panel-1"]["spec"]["title"] = panel_title
     return {"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": compiled.uid},
             "spec": spec}
-
-
-def edited(dashboards, uid, fn):
-    out = []
-    for d in dashboards:
-        if d.uid == uid:
-            model = copy.deepcopy(d.model)
-            fn(model)
-            d = attrs.evolve(d, model=model)
-        out.append(d)
-    return out
-
-
-def panel(model, title):
-    return next(p for p in model["panels"] if p["title"] == title)
 
 
 def assert_api(g):
@@ -128,6 +107,7 @@ def test_create_folders_parents_first_then_repush_writes_nothing(g, dashboards):
     g.reset_log()
     rep = push(dashboards, client(g))
     assert g.writes() == [] and rep.counts()["unchanged"] == len(dashboards) and rep.exit_code == 0
+    assert rep.summary_line() == f"{len(dashboards)} dashboard(s): {len(dashboards)} unchanged"
     assert_api(g)
 
 
@@ -139,6 +119,7 @@ def test_ui_edit_is_refused_then_overwritten_with_force(g, dashboards):
     rep = push(dashboards, client(g))
     item = rep.by_uid()[ROUTING]
     assert item.action == "drifted" and rep.exit_code == 1 and "edited in Grafana" in item.reason
+    assert f"--force {ROUTING}" in item.reason
     assert "changed dashboard title: Edited by hand -> Plano - Routing" in [str(c) for c in item.changes]
     assert g.writes() == [] and g.dashboards()[ROUTING]["title"] == "Edited by hand"
     rep = push(dashboards, client(g), force=True)
