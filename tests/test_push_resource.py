@@ -296,7 +296,8 @@ def test_a_dashboard_managed_by_another_tool_is_never_written(g, dashboards):
         assert item.action == expected and rep.exit_code == 1
     assert ROUTING not in [p.rsplit("/", 1)[-1] for _, p in dash_writes(g)]
     if expected == "managed":
-        assert item.reason.startswith("managed by terraform 'tf-stack-prod' (grafana.app/managedBy)")
+        assert item.reason.startswith(
+            "managed by Terraform (grafana.app/managedBy terraform, managerId tf-stack-prod): change it there")
         rep = push([d for d in dashboards if d.uid != ROUTING], client(g), prune=True, force=True)
         assert ROUTING not in rep.by_uid() and ROUTING in g.dashboards()  # prune never deletes it
     assert_api(g)

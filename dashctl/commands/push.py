@@ -126,7 +126,7 @@ def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force
         raise BuildFailed(f"{len(build.errors)} dashboard(s) or module(s) failed to build")
     if report.refused:
         names = ", ".join(i.uid for i in report.refused)
-        why = " or ".join(dict.fromkeys(REFUSED_WHY[i.action] for i in report.refused))
+        why = ", ".join(dict.fromkeys(REFUSED_WHY[i.action] for i in report.refused))
         raise FindingsError(f"{len(report.refused)} dashboard(s) refused ({why}): {names}")
     return 0
 

@@ -43,6 +43,7 @@ ROOT_NAMES = {"", "general"}  # Grafana's root folder is called "General"
 # our annotations on a resource (RES-8: custom annotations; we never write grafana.app/managedBy ourselves)
 A_HASH, A_OWNER, A_FOLDER_STAMP, A_SOURCE = "dashctl/hash", "dashctl/owner", "dashctl/folder", "dashctl/source"
 SCHEMAS = ("v1", "v2")
+MANAGERS = {"repo": "Git Sync", "terraform": "Terraform", "kubectl": "kubectl", "plugin": "a plugin"}  # RES-8
 
 
 @attrs.frozen
@@ -292,10 +293,11 @@ def refusal(stored: Stored, schema: str, force: bool) -> Decision | None:
         return Decision("provisioned", "provisioned from a file in Grafana, which refuses to save it: remove it "
                                        "from the file provisioning, or give this dashboard another uid")
     if stored.manager:
-        by = stored.manager + (f" {stored.manager_id!r}" if stored.manager_id and stored.manager_id != stored.manager
-                               else "")
-        return Decision("managed", f"managed by {by} (grafana.app/managedBy): change it there, or release it "
-                                   f"from that tool first; push never overwrites another tool's dashboard")
+        tool = MANAGERS.get(stored.manager, stored.manager)
+        ident = f", managerId {stored.manager_id}" if stored.manager_id else ""
+        return Decision("managed", f"managed by {tool} (grafana.app/managedBy {stored.manager}{ident}): change it "
+                                   f"there, or release it from that tool first; push never overwrites another "
+                                   f"tool's dashboard")
     if stored.schema == "v2" and schema == "v1" and not force:
         who = stored.updated_by or "someone"
         when = stored.updated_at or "an unknown time"
