@@ -368,13 +368,19 @@ def test_api_classic_on_grafana_13_speaks_only_the_deprecated_api(dashboards):
                 push(dashboards, client(old), api="resource")
 
 
-def test_namespace_of_a_cloud_stack_and_a_wrong_namespace(dashboards):
+def test_namespace_of_a_cloud_stack_an_org_and_a_wrong_namespace(dashboards):
     with standin("13", stack_id=42) as g:
         with pytest.raises(ConfigError, match="namespace 'default' is not this token's organisation"):
             push(dashboards, client(g))
         assert g.writes() == []
-        rep = push(dashboards, client(g), namespace="stacks-42")  # RES-5
-        assert rep.namespace == "stacks-42" and rep.counts()["create"] == len(dashboards)
+        out = run_dashctl("push", "--output", "json",
+                          env={"GRAFANA_URL": g.url, "GRAFANA_TOKEN": TOKEN, "GRAFANA_STACK_ID": "42"})
+        rep = json.loads(out.stdout)  # RES-5: a Grafana Cloud stack's namespace
+        assert rep["namespace"] == "stacks-42" and rep["summary"]["create"] == len(dashboards), out.stderr
+    with StandInGrafana(basic=("admin", "secret"), grafana="13") as g:  # org 2 of a basic-auth user: org-2
+        rep = push(dashboards[:2], GrafanaClient(g.url, user="admin", password="secret", org_id=2))
+        assert rep.namespace == "org-2" and len(g.dashboards(org=2)) == 2 and not g.dashboards(org=1)
+        assert {r.path.split("/")[5] for r in g.requests if "/namespaces/" in r.path} == {"org-2"}
 
 
 @pytest.mark.parametrize("mode", MODES)
