@@ -33,10 +33,6 @@ def command(app, out, fmt):
                                "format": fmt})
     if incremental.replay(app, out, run_key):
         return 0
-    from llm_gateway_dashboards.dashctl.rules.build import rule_files
-    from llm_gateway_dashboards.dashctl.rules.lint import lint_rules
-    from llm_gateway_dashboards.dashctl.writer import write_tree
-
     started_ns = time.time_ns()
     settings = app.settings()
     report = app.build()
@@ -44,8 +40,23 @@ def command(app, out, fmt):
         for err in report.errors:
             click.echo(f"dashctl: error: {err.one_line()}", err=True)
         raise BuildFailed(f"{len(report.errors)} dashboard(s) failed to build: alerts link to their panels")
-    files = rule_files(settings, report.dashboards, fmt)
-    findings = lint_rules(settings, report.dashboards)
+    res = write_rules(app, settings, report.dashboards, out, fmt)
+    files = [*res.written, *res.unchanged]
+    incremental.record(out, run_key, incremental.input_files(app.input_files()), files,
+                       [f"{len(files)} rule file(s) ({fmt}): 0 written, {len(files)} unchanged, 0 removed -> {out}"],
+                       started_ns)
+    return 0
+
+
+def write_rules(app, settings, dashboards, out, fmt="prometheus"):
+    """Lint the rules of `dashboards`, then write them to `out` (atomic, unchanged files untouched)
+    and print one summary line; rule lint findings write nothing (FindingsError, exit 1)."""
+    from llm_gateway_dashboards.dashctl.rules.build import rule_files
+    from llm_gateway_dashboards.dashctl.rules.lint import lint_rules
+    from llm_gateway_dashboards.dashctl.writer import write_tree
+
+    files = rule_files(settings, dashboards, fmt)
+    findings = lint_rules(settings, dashboards)
     if findings:
         for f in findings:
             click.echo(f.line())
@@ -55,7 +66,4 @@ def command(app, out, fmt):
         app.log(f"wrote {out}/{rel}")
     click.echo(f"{len(files)} rule file(s) ({fmt}): {len(res.written)} written, {len(res.unchanged)} unchanged, "
                f"{len(res.removed)} removed -> {out}")
-    incremental.record(out, run_key, incremental.input_files(app.input_files()), files,
-                       [f"{len(files)} rule file(s) ({fmt}): 0 written, {len(files)} unchanged, 0 removed -> {out}"],
-                       started_ns)
-    return 0
+    return res
