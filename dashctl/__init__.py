@@ -8,7 +8,7 @@ change. Names load lazily, so `import dashctl` stays cheap.
 
 from __future__ import annotations
 
-import importlib
+from llm_gateway_dashboards import lazy_exports
 
 _PUBLIC = {
     "build": "llm_gateway_dashboards.dashctl.builder:build",
@@ -30,15 +30,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str):
-    target = _PUBLIC.get(name)
-    if target is None:
-        raise AttributeError(f"module 'dashctl' has no attribute {name!r}")
-    module, _, attr = target.partition(":")
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

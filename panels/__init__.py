@@ -10,7 +10,7 @@ does not import grafanalib through the kit.
 
 from __future__ import annotations
 
-import importlib
+from llm_gateway_dashboards import lazy_exports
 
 _PUBLIC = {
     "catalog": "llm_gateway_dashboards.panels.catalog",
@@ -29,17 +29,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str):
-    target = _PUBLIC.get(name)
-    if target is None:
-        raise AttributeError(f"module 'llm_gateway_dashboards.panels' has no attribute {name!r}")
-    module, _, attr = target.partition(":")
-    value = importlib.import_module(module)
-    if attr:
-        value = getattr(value, attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)
