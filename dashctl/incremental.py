@@ -22,6 +22,9 @@ The inputs, any change to which means a full build:
   by hand is written again.
 A file that changed while the build ran (modified after it started) makes no record: the next
 build is a full one. Anything unreadable or unexpected in the record means a full build.
+Not an input: a file a dashboard module opens by itself outside its own directory (other than
+the settings and price files); removing the record (`<out>/.dashctl/inputs.json`) forces a
+full build.
 """
 
 from __future__ import annotations
