@@ -410,6 +410,12 @@ def label_map(inner: Expr, label: str, value: str, pattern: str) -> Call:
     return Call("label_replace", (inner, _quote(label), _quote(value), _quote(label), _quote(pattern)))
 
 
+def label_from(inner: Expr, label: str, source: str, pattern: str = "(.+)", value: str = "$1") -> Call:
+    """label_replace(inner, label, value, source, pattern): `label` set from another label's value
+    (where `source` matches the anchored regex; the default copies any non-empty value)."""
+    return Call("label_replace", (inner, _quote(label), _quote(value), _quote(source), _quote(pattern)))
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

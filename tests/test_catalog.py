@@ -22,8 +22,9 @@ def _reference_metrics() -> set[str]:
     """Every backticked metric-like name of the reference (OTel's dotted names too), minus labels and
     `_bucket/_sum/_count` lists."""
     tokens = set()
-    for quoted in re.findall(r"`([^`]+)`", re.sub(r"```.*?```", "", REFERENCE, flags=re.S)):  # fences: no spans
-        tokens.update(t for t in re.findall(r"(?<![…\w./])[a-z_:][a-z0-9_:.]*(?![\w/])", quoted)  # …x: short; a/b: paths
+    spans = re.findall(r"`([^`]+)`", re.sub(r"```.*?```", "", REFERENCE, flags=re.S))  # fenced blocks: no spans
+    for quoted in spans:  # "…x" is short for a name, "a/b" a path
+        tokens.update(t for t in re.findall(r"(?<![…\w./])[a-z_:][a-z0-9_:.]*(?![\w/])", quoted)
                       if METRIC_LIKE.match(t) and not NOT_METRICS.search(t))
     metrics = c.default_catalog().metrics
     labels = {label for m in metrics for label in m.labels}

@@ -48,6 +48,15 @@ class GenAIEmitter:
         self.server_ttft = fam["gen_ai.server.time_to_first_token"]
         self.server_tpot = fam["gen_ai.server.time_per_output_token"]
 
+    def warm(self) -> None:
+        """Before the data starts (not recorded): every app's series once, each error type included, as a
+        long-running app has them, so no series is born later on a rare error (rate() cannot count a
+        series' first observation)."""
+        calm = _Calm()
+        for app in tf.GENAI_APPS:
+            for error in ("",) + tuple(name for name, _ in tf.GENAI_ERRORS):
+                self.call(app, calm, error=error, stream=app.stream > 0)
+
     def _ln(self, median: float, sigma: float) -> float:
         return median * math.exp(sigma * self.rng.gauss(0.0, 1.0))
 
@@ -81,10 +90,10 @@ class GenAIEmitter:
             d["gen_ai_response_model"] = app.snapshot
         return tuple(sorted(d.items()))
 
-    def call(self, app: tf.GenAIApp, fx) -> None:
+    def call(self, app: tf.GenAIApp, fx, error: str | None = None, stream: bool | None = None) -> None:
         w, rng = self.world, self.rng
-        stream = rng.random() < app.stream
-        error = self._error(fx)
+        stream = rng.random() < app.stream if stream is None else stream
+        error = self._error(fx) if error is None else error
         if not error:
             latency = self._ln(app.latency * fx.latency, 0.5)
         elif error == "APITimeoutError":
@@ -133,3 +142,10 @@ class GenAIEmitter:
             tpot = (latency - ttft) / (completion - 1)
             w.reg.observe(self.server_tpot, labels, tpot)
             w._obs("genai_server_tpot", (g, p, m), tpot)  # noqa: SLF001
+
+
+class _Calm:
+    """The effects of no scenario."""
+
+    outcomes = tf.BASE_OUTCOMES
+    latency = tokens = rate = 1.0

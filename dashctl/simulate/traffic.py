@@ -222,7 +222,7 @@ GENAI_APPS = (
              "opentelemetry.instrumentation.openai_v2", "api.openai.com"),
     GenAIApp("legacy-support", "old", "anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "chat", 0.3,
              0.4, 2.4, 2400, 380, "opentelemetry.instrumentation.openai_v2", "api.anthropic.com"),
-    GenAIApp("gemini-app", "old", "gemini", "gemini-2.5-flash", "", "generate_content", 0.4, 0.3, 0.9, 900, 200,
+    GenAIApp("gemini-app", "old", "gemini", "gemini-2.0-flash", "", "generate_content", 0.4, 0.3, 0.9, 900, 200,
              "opentelemetry.instrumentation.google_genai"),
     GenAIApp("model-server", "new", "vllm", "llama3.1-8b", "llama3.1-8b", "chat", 0.4, 0.8, 1.2, 700, 180,
              "vllm", server=True),

@@ -74,6 +74,7 @@ class World:
         self.handlers_seen: set[str] = set()
         self._families()
         self.genai = GenAIEmitter(self, seed)
+        self._genai_warm = False
         absent = tf.absent_by_design(self.config)
         self.generic = [m for m in self.catalog.metrics if m.name not in self.reg.families and m.name not in absent]
         self._generic_series = [(self._fam(m.name, m.kind, m.source), labels, m)
@@ -166,6 +167,9 @@ class World:
         self._fact, self._obs = (self.truth.add, self.truth.sample) if record else (_drop, _drop)
         if record:
             self.truth.step(t)
+        if not self._genai_warm:
+            self.genai.warm()  # the first (warm-up) step
+            self._genai_warm = True
         if dt and self.plan.restarts(t):
             self.reg.restart("brightstaff")
             self.handlers_seen.clear()
