@@ -336,9 +336,9 @@ def spend_by_model(s, prices: PriceList, w=12):
              "appeared inside the range counted from their first value).")
 
 
-def spend_total(s, prices: PriceList, w=6):
+def spend_total(s, prices: PriceList, w=6, h=9):
     return kit.stat(
-        "Spend (selected range)", kit.target(spend(s, prices, ()), instant=True), unit="currencyUSD", w=w,
+        "Spend (selected range)", kit.target(spend(s, prices, ()), instant=True), unit="currencyUSD", w=w, h=h,
         desc="Every priced GenAI call's tokens over the selected range, in USD at list prices.")
 
 
