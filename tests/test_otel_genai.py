@@ -77,3 +77,37 @@ def test_both_counts_each_call_once(worlds):
         totals[generation] = sum(float(s["value"][1]) for r in results for s in r.data)
     assert totals["new"] > 0 and totals["old"] > 0
     assert totals["both"] == pytest.approx(totals["new"] + totals["old"], rel=1e-9)
+
+
+# --- UTF-8 names ----------------------------------------------------------------------------------------
+# Debian's prometheus here is 2.42, which cannot store or query UTF-8 names (>= 3.0): the queries built
+# under genai_names="utf8" are checked with the PromQL parser (promql-parser, which follows Prometheus 3's
+# grammar) and the catalog, not run.
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_utf8_names_build_quoted_queries_that_parse(generation):
+    import promql_parser as pp
+
+    from llm_gateway_dashboards.dashctl.lint import lint
+    from llm_gateway_dashboards.dashctl.lint.tree import matchers, parse, series_names, walk
+    from llm_gateway_dashboards.panels.catalog import default_catalog
+
+    s = Settings(genai_attributes=generation, genai_names="utf8")
+    rep = build(s, only=UIDS)
+    assert rep.ok, [e.one_line() for e in rep.errors]
+    assert [f.line() for f in lint(rep.dashboards, default_catalog(), s)] == []
+    catalog, queries = default_catalog(), 0
+    for compiled in rep.dashboards:
+        for p in iter_panels(compiled.model):
+            for t in p.get("targets") or []:
+                expr, queries = t["expr"], queries + 1
+                assert '{"gen_ai.' in expr and "gen_ai_" not in expr, expr[:200]
+                for node in walk(parse(expr)):
+                    if isinstance(node, pp.VectorSelector):
+                        names = series_names(node)
+                        assert len(names) == 1 and "." in names[0] and catalog.by_series(names[0]), names
+                        metric = catalog.by_series(names[0])
+                        assert {m.name for m in matchers(node)} - {"__name__"} <= set(metric.all_labels)
+                    if isinstance(node, pp.AggregateExpr) and node.modifier is not None:
+                        assert all(label in ("le", "model", "kind") or "." in label
+                                   for label in node.modifier.labels), node.modifier.labels
+    assert queries >= 30
