@@ -6,11 +6,10 @@ from llm_gateway_dashboards.panels import otel_genai as g
 
 
 def dashboard(s):
-    return kit.board(
-        s, uid=g.LATENCY_UID, title="OTel GenAI - Latency", folder=s.genai_folder,
-        desc=g.board_desc(s, "Client operation duration by model and operation, model-server request duration, "
-                             "time to first token and time per output token, each saying which side records it."),
-        variables=g.variables(s), tags=g.TAGS, links=g.links(),
+    return g.board(
+        s, uid=g.LATENCY_UID, title="OTel GenAI - Latency",
+        what="Client operation duration by model and operation, model-server request duration, time to first "
+             "token and time per output token, each saying which side records it.",
         rows=[
             kit.row("Client operation duration",
                     g.duration_by_model(s), g.duration_by_operation(s),

@@ -11,11 +11,9 @@ from llm_gateway_dashboards.panels.prices import load_prices
 
 def dashboard(s):
     prices = load_prices(s.prices_file)
-    return kit.board(
-        s, uid=g.OVERVIEW_UID, title="OTel GenAI - Overview", folder=s.genai_folder,
-        desc=g.board_desc(s, "Golden signals of LLM calls (requests, errors, latency, tokens) and a provider/model "
-                             "scorecard."),
-        variables=g.variables(s), tags=g.TAGS, links=g.links(),
+    return g.board(
+        s, uid=g.OVERVIEW_UID, title="OTel GenAI - Overview",
+        what="Golden signals of LLM calls (requests, errors, latency, tokens) and a provider/model scorecard.",
         rows=[
             kit.row("Golden signals",
                     g.requests_by_operation(s), g.error_ratio_by_type(s),

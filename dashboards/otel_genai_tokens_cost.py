@@ -8,11 +8,10 @@ from llm_gateway_dashboards.panels.prices import load_prices
 
 def dashboard(s):
     prices = load_prices(s.prices_file)
-    return kit.board(
-        s, uid=g.TOKENS_UID, title="OTel GenAI - Tokens and cost", folder=s.genai_folder,
-        desc=g.board_desc(s, f"Input and output tokens per model, tokens per call, and USD from the price file "
-                             f"(version {prices.version}, {len(prices.models)} models)."),
-        variables=g.variables(s), tags=g.TAGS + ("cost",), links=g.links(),
+    return g.board(
+        s, uid=g.TOKENS_UID, title="OTel GenAI - Tokens and cost", tags=("cost",),
+        what=f"Input and output tokens per model, tokens per call, and USD from the price file (version "
+             f"{prices.version}, {len(prices.models)} models).",
         rows=[
             kit.row("Tokens",
                     g.tokens_by_model(s), g.tokens_per_call(s)),

@@ -118,10 +118,15 @@ def _generation(s) -> str:
                     "each call counted once)"}[s.genai_attributes]
 
 
-def board_desc(s, what: str) -> str:
-    return (f"{what} From apps instrumented with the OpenTelemetry GenAI semantic conventions (still Development: "
-            f"names may change). Provider label: {_generation(s)}; names: "
-            f"{'UTF-8, as Prometheus 3 keeps them' if s.genai_names == 'utf8' else 'underscores with unit suffixes'}.")
+def board(s, *, uid: str, title: str, what: str, rows, tags=()):
+    """A dashboard of the OTel GenAI folder: its variables, tags and links, and a description that says
+    how the settings read the metrics."""
+    names = "UTF-8, as Prometheus 3 keeps them" if s.genai_names == "utf8" else "underscores with unit suffixes"
+    return kit.board(
+        s, uid=uid, title=title, folder=s.genai_folder, variables=variables(s), tags=TAGS + tuple(tags),
+        links=links(), rows=rows,
+        desc=f"{what} From apps instrumented with the OpenTelemetry GenAI semantic conventions (still Development: "
+             f"names may change). Provider label: {_generation(s)}; names: {names}.")
 
 
 # --- golden signals --------------------------------------------------------------------------------------
@@ -209,26 +214,29 @@ def scorecard(s, prices: PriceList, w=24, h=9):
 
 
 # --- latency -------------------------------------------------------------------------------------------
+def quantiles_panel(s, title: str, otel: str, by, desc: str, qs=(0.5, 0.95, 0.99), w=12, **attributes):
+    """p50 / p95 / p99 (or `qs`) of a GenAI duration histogram by `by`, in seconds."""
+    return kit.timeseries(title, quantile_targets(s, otel, by, qs, **attributes), unit="s", w=w, h=9,
+                          thresholds=LATENCY_STEPS, desc=desc)
+
+
 def duration_by_model(s, w=12):
-    return kit.timeseries(
-        "Client operation duration p50 / p95 / p99 by model", quantile_targets(s, DURATION, (MODEL,)),
-        unit="s", w=w, h=9, thresholds=LATENCY_STEPS,
+    return quantiles_panel(
+        s, "Client operation duration p50 / p95 / p99 by model", DURATION, (MODEL,), w=w,
         desc="gen_ai.client.operation.duration per request model, every call (failed ones too). Calls over "
              "81.92 s (the top bucket) clamp there. " + COARSE)
 
 
 def duration_by_operation(s, w=12):
-    return kit.timeseries(
-        "Client operation duration p95 by operation", quantile_targets(s, DURATION, (OPERATION,), qs=(0.95,)),
-        unit="s", w=w, h=9, thresholds=LATENCY_STEPS,
+    return quantiles_panel(
+        s, "Client operation duration p95 by operation", DURATION, (OPERATION,), qs=(0.95,), w=w,
         desc="p95 client duration per operation: chat and generate_content answers, embeddings, agent "
              "invocations (invoke_agent spans a whole agent turn, tool calls included), tool executions.")
 
 
 def success_duration(s, w=12):
-    return kit.timeseries(
-        "Successful calls p95 by model", quantile_targets(s, DURATION, (MODEL,), qs=(0.95,), **{ERROR: ""}),
-        unit="s", w=w, h=9, thresholds=LATENCY_STEPS,
+    return quantiles_panel(
+        s, "Successful calls p95 by model", DURATION, (MODEL,), qs=(0.95,), w=w, **{ERROR: ""},
         desc="p95 duration of the calls that succeeded (no error_type label): what a user waits for an answer, "
              "without fast rate-limit refusals or slow timeouts pulling the quantile.")
 
@@ -243,19 +251,22 @@ def mean_duration(s, w=12):
 
 
 def server_duration(s, w=12):
-    return kit.timeseries(
-        "Server request duration p50 / p95 / p99 by model", quantile_targets(s, SERVER_DURATION, (MODEL,)),
-        unit="s", w=w, h=9, thresholds=LATENCY_STEPS,
+    return quantiles_panel(
+        s, "Server request duration p50 / p95 / p99 by model", SERVER_DURATION, (MODEL,), w=w,
         desc="gen_ai.server.request.duration: time to the last byte as the model server measures it (no network "
              "or client queueing), failed requests included. " + NO_EMITTER)
 
 
-def time_to_first_token(s, w=12):
+def client_and_server(s, title: str, client: str, server: str, desc: str, w=12):
+    """p95 by model of a client-side and a server-side metric of one idea, legends "client ..." / "server ..."."""
     return kit.timeseries(
-        "Time to first token p95 by model: client (streaming) and server",
-        quantile_targets(s, FIRST_CHUNK, (MODEL,), qs=(0.95,), prefix="client "),
-        quantile_targets(s, SERVER_TTFT, (MODEL,), qs=(0.95,), prefix="server "),
-        unit="s", w=w, h=9,
+        title, quantile_targets(s, client, (MODEL,), qs=(0.95,), prefix="client "),
+        quantile_targets(s, server, (MODEL,), qs=(0.95,), prefix="server "), unit="s", w=w, h=9, desc=desc)
+
+
+def time_to_first_token(s, w=12):
+    return client_and_server(
+        s, "Time to first token p95 by model: client (streaming) and server", FIRST_CHUNK, SERVER_TTFT, w=w,
         desc="client: gen_ai.client.operation.time_to_first_chunk, streaming calls only, new attribute generation "
              "only (the convention dates from 2026-02): what the app waited for the first chunk. server: "
              "gen_ai.server.time_to_first_token, successful requests only (queue + prefill), both generations. "
@@ -263,11 +274,8 @@ def time_to_first_token(s, w=12):
 
 
 def time_per_output_token(s, w=12):
-    return kit.timeseries(
-        "Time per output token p95 by model: client chunks and server",
-        quantile_targets(s, PER_CHUNK, (MODEL,), qs=(0.95,), prefix="client "),
-        quantile_targets(s, SERVER_TPOT, (MODEL,), qs=(0.95,), prefix="server "),
-        unit="s", w=w, h=9,
+    return client_and_server(
+        s, "Time per output token p95 by model: client chunks and server", PER_CHUNK, SERVER_TPOT, w=w,
         desc="client: gen_ai.client.operation.time_per_output_chunk, one observation per chunk after the first "
              "(time since the previous chunk; a chunk may hold several tokens), streaming calls, new generation "
              "only. server: gen_ai.server.time_per_output_token, (duration - TTFT) / (output tokens - 1) per "
