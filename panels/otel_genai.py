@@ -39,6 +39,8 @@ OVERVIEW_UID, LATENCY_UID, TOKENS_UID = "otel-genai-overview", "otel-genai-laten
 TOKEN_RATE = "suffix: tok/s"
 RATIO_STEPS = ((None, kit.GREEN), (0.01, kit.ORANGE), (0.05, kit.RED))
 LATENCY_STEPS = ((None, kit.GREEN), (10, kit.ORANGE), (30, kit.RED))
+TTFT_STEPS = ((None, kit.GREEN), (1, kit.ORANGE), (3, kit.RED))
+TPOT_STEPS = ((None, kit.GREEN), (0.05, kit.ORANGE), (0.1, kit.RED))
 NO_EMITTER = ("No Python instrumentation records this metric (python-contrib, 2026-08): only a client or model server "
               "that implements this convention does, so the panel may be empty: that is not a fault.")
 COARSE = ("google-genai and openai-agents record on the OpenTelemetry SDK's default buckets (0 ... 10000), not the "
@@ -245,7 +247,7 @@ def mean_duration(s, w=12):
     return kit.timeseries(
         "Mean client duration by model and operation", kit.target(mean(s, DURATION, (MODEL, OPERATION)),
                                                                   legend(s, MODEL, OPERATION)),
-        unit="s", w=w, h=9,
+        unit="s", w=w, h=9, thresholds=LATENCY_STEPS,
         desc="Sum of durations / calls per request model and operation: exact whatever the buckets, so read it "
              "where quantiles are coarse. " + COARSE)
 
@@ -257,16 +259,17 @@ def server_duration(s, w=12):
              "or client queueing), failed requests included. " + NO_EMITTER)
 
 
-def client_and_server(s, title: str, client: str, server: str, desc: str, w=12):
+def client_and_server(s, title: str, client: str, server: str, thresholds, desc: str, w=12):
     """p95 by model of a client-side and a server-side metric of one idea, legends "client ..." / "server ..."."""
     return kit.timeseries(
         title, quantile_targets(s, client, (MODEL,), qs=(0.95,), prefix="client "),
-        quantile_targets(s, server, (MODEL,), qs=(0.95,), prefix="server "), unit="s", w=w, h=9, desc=desc)
+        quantile_targets(s, server, (MODEL,), qs=(0.95,), prefix="server "), unit="s", w=w, h=9, desc=desc,
+        thresholds=thresholds)
 
 
 def time_to_first_token(s, w=12):
     return client_and_server(
-        s, "Time to first token p95 by model: client (streaming) and server", FIRST_CHUNK, SERVER_TTFT, w=w,
+        s, "Time to first token p95 by model: client (streaming) and server", FIRST_CHUNK, SERVER_TTFT, TTFT_STEPS, w=w,
         desc="client: gen_ai.client.operation.time_to_first_chunk, streaming calls only, new attribute generation "
              "only (the convention dates from 2026-02): what the app waited for the first chunk. server: "
              "gen_ai.server.time_to_first_token, successful requests only (queue + prefill), both generations. "
@@ -275,7 +278,7 @@ def time_to_first_token(s, w=12):
 
 def time_per_output_token(s, w=12):
     return client_and_server(
-        s, "Time per output token p95 by model: client chunks and server", PER_CHUNK, SERVER_TPOT, w=w,
+        s, "Time per output token p95 by model: client chunks and server", PER_CHUNK, SERVER_TPOT, TPOT_STEPS, w=w,
         desc="client: gen_ai.client.operation.time_per_output_chunk, one observation per chunk after the first "
              "(time since the previous chunk; a chunk may hold several tokens), streaming calls, new generation "
              "only. server: gen_ai.server.time_per_output_token, (duration - TTFT) / (output tokens - 1) per "
@@ -295,7 +298,7 @@ def tokens_by_model(s, w=12):
 def tokens_per_call(s, w=12):
     return kit.timeseries(
         "Tokens per call by model", kit.target(mean(s, USAGE, (MODEL, TOKEN_TYPE)), legend(s, MODEL, TOKEN_TYPE)),
-        unit="short", w=w, h=9,
+        unit="suffix: tok", w=w, h=9,
         desc="Mean tokens per call that reported usage, per request model and token type (_sum / _count of "
              "gen_ai.client.token.usage). Failed calls report no usage and are not in the count.")
 
