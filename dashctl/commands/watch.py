@@ -6,6 +6,7 @@ import click
 
 from llm_gateway_dashboards.dashctl.commands.provision import provisioning_options, settings_flags
 from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import Interrupted
 
 
 @click.command("watch")
@@ -40,7 +41,7 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
     try:
         with watcher:
             watcher.run(poll=poll, debounce_ms=debounce_ms)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         pass
     click.echo("stopped watching")
     return 0
