@@ -7,12 +7,20 @@ our frozen model (model.py); classic.py writes the v1 JSON model (schemaVersion 
 """
 
 from llm_gateway_dashboards.dashctl.compile.classic import datasource as _datasource
-from llm_gateway_dashboards.dashctl.compile.compiled import JSON_OPTIONS, Compiled, compile_board, dumps, to_v2
+from llm_gateway_dashboards.dashctl.compile.compiled import (
+    JSON_OPTIONS,
+    SCHEMAS,
+    Compiled,
+    compile_board,
+    dumps,
+    file_bytes,
+    to_v2,
+)
 from llm_gateway_dashboards.dashctl.compile.read import DATASOURCE as _DS
 from llm_gateway_dashboards.dashctl.compile.read import GRID_COLUMNS, UID, plain
 from llm_gateway_dashboards.dashctl.compile.v2 import API_VERSION, API_VERSIONS
 
 DATASOURCE = _datasource(_DS)  # {"type": "prometheus", "uid": "${datasource}"}, as every v1 query carries it
 
-__all__ = ["API_VERSION", "API_VERSIONS", "DATASOURCE", "GRID_COLUMNS", "JSON_OPTIONS", "UID", "Compiled",
-           "compile_board", "dumps", "plain", "to_v2"]
+__all__ = ["API_VERSION", "API_VERSIONS", "DATASOURCE", "GRID_COLUMNS", "JSON_OPTIONS", "SCHEMAS", "UID", "Compiled",
+           "compile_board", "dumps", "file_bytes", "plain", "to_v2"]

@@ -63,3 +63,15 @@ def to_v2(compiled: Compiled, api_version: str = v2.API_VERSION) -> dict:
         raise BuildError("compiled without our model: rebuild it with compile_board to emit v2",
                          dashboard=compiled.uid)
     return v2.emit(compiled.board, api_version)
+
+
+SCHEMAS = ("v1", "v2")  # the `schema` setting: v1 = the classic JSON model, v2 = the v2 resource
+
+
+def file_bytes(compiled: Compiled, schema: str = "v1") -> bytes:
+    """The bytes of a dashboard's file in `schema`: the classic model (v1), or its v2 resource."""
+    if schema == "v1":
+        return compiled.data
+    if schema == "v2":
+        return dumps(to_v2(compiled))
+    raise ValueError(f"schema {schema!r}: one of {', '.join(SCHEMAS)}")
