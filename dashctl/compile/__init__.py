@@ -17,8 +17,9 @@ from llm_gateway_dashboards.dashctl.compile.compiled import (
     to_v2,
 )
 from llm_gateway_dashboards.dashctl.compile.read import DATASOURCE as _DS
-from llm_gateway_dashboards.dashctl.compile.read import GRID_COLUMNS, UID, plain
+from llm_gateway_dashboards.dashctl.compile.read import GRID_COLUMNS, UID
 from llm_gateway_dashboards.dashctl.compile.v2 import API_VERSION, API_VERSIONS
+from llm_gateway_dashboards.dashctl.compile.viz import plain
 
 DATASOURCE = _datasource(_DS)  # {"type": "prometheus", "uid": "${datasource}"}, as every v1 query carries it
 

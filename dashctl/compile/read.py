@@ -2,11 +2,9 @@
 
 The dashboards declare grafanalib objects: our kit's panels and any grafanalib panel a user
 brings. What every panel has is read from its attributes (title, description, size, targets,
-links, transformations); the visualisation (type, options, field config) is read from the
-panel's own encoding, cleaned of grafanalib's legacy output (schemaVersion-12 keys, `""` steps,
-bargauge/gauge `fieldOptions`, `noValue: "none"`). Rows are full width, panels flow left to
-right and wrap at 24 columns; ids follow screen order. Every error is a BuildError naming the
-dashboard, panel and field.
+links, transformations); its visualisation (type, options, field config) by viz.py. Rows are
+full width, panels flow left to right and wrap at 24 columns; ids follow screen order. Every
+error is a BuildError naming the dashboard, panel and field.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ import attrs
 import grafanalib.core as g
 
 from llm_gateway_dashboards.dashctl.compile import model as m
+from llm_gateway_dashboards.dashctl.compile import viz
 from llm_gateway_dashboards.dashctl.errors import BuildError
 from llm_gateway_dashboards.panels import imported
 from llm_gateway_dashboards.panels import queries as q
@@ -31,27 +30,6 @@ DATASOURCE = m.Datasource("prometheus", "${datasource}")  # every query: the `da
 BUILTIN_ANNOTATION = m.Annotation(name="Annotations & Alerts", datasource=m.Datasource("grafana", "-- Grafana --"),
                                   enable=True, hide=True, icon_color="rgba(0, 211, 255, 1)", builtin=True)
 UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # grafana-api.md: POST /api/dashboards/db checks 2 and 3
-
-DEFAULTS_KEYS = {"color", "custom", "decimals", "links", "mappings", "max", "min", "noValue", "thresholds", "unit"}
-
-_LEAVES = frozenset({str, int, float, bool, type(None)})
-
-
-def plain(obj):
-    """grafanalib object tree -> plain dicts and lists (what its encoder does, without encoding).
-
-    Hot path of compile: scalar leaves are returned without a call.
-    """
-    t = type(obj)
-    if t is dict:
-        return {k: v if type(v) in _LEAVES else plain(v) for k, v in obj.items()}
-    if t is list or t is tuple:
-        return [v if type(v) in _LEAVES else plain(v) for v in obj]
-    if t in _LEAVES:
-        return obj
-    to_json = getattr(obj, "to_json_data", None)
-    return plain(to_json()) if to_json is not None else obj
-
 
 class Reader:
     def __init__(self, board: Board, settings, catalog: Catalog):
@@ -106,15 +84,17 @@ class Reader:
         self.panel_count += 1
         if not (obj.description or "").strip():
             raise self.fail("has no description: say what it shows and how to read it", obj.title, "description")
-        viz = _viz(obj)
+        look = viz.read(obj)
         queries = tuple(self.target(t, i, obj.title) for i, t in enumerate(obj.targets or ()))
-        field = viz.get("fieldConfig")
+        top = look.encoding if look.encoding is not None else {
+            "title": obj.title, "description": obj.description, "links": obj.links,
+            "transformations": obj.transformations, "datasource": obj.dataSource}
         return m.Panel(
-            id=self._id(), type=viz.get("type"), title=viz.get("title"), description=viz.get("description"),
-            grid=grid, queries=queries, datasource=DATASOURCE if queries else viz.get("datasource"),
-            options=viz["options"], links=tuple(viz["links"]),
-            field_config=None if field is None else m.FieldConfig(field["defaults"], tuple(field["overrides"])),
-            transformations=None if viz.get("transformations") is None else tuple(viz["transformations"]),
+            id=self._id(), type=look.type, title=top.get("title"), description=top.get("description"),
+            grid=grid, queries=queries, datasource=DATASOURCE if queries else top.get("datasource"),
+            options=look.options, links=tuple(top.get("links") or ()),
+            field_config=None if look.defaults is None else m.FieldConfig(look.defaults, tuple(look.overrides)),
+            transformations=None if top.get("transformations") is None else tuple(top["transformations"]),
             patches=_patches(obj),
         )
 
@@ -191,44 +171,6 @@ def _patches(obj) -> tuple:
     return tuple(getattr(obj, imported.ATTR, ()))
 
 
-def _viz(obj) -> dict:
-    """The panel's type, options, field config, links and transformations, from its grafanalib encoding
-    (targets are read apart), cleaned to what Grafana 10.4+ reads."""
-    raw = obj.to_json_data()
-    raw.pop("targets", None)
-    data = {k: v for k, v in plain(raw).items() if v is not None}
-    field = data.get("fieldConfig") or {}
-    defaults = {k: v for k, v in (field.get("defaults") or {}).items() if k in DEFAULTS_KEYS and v is not None}
-    if defaults.get("noValue") == "none":  # grafanalib's Stat default would print "none"
-        del defaults["noValue"]
-    if "custom" in defaults:
-        defaults["custom"] = {k: v for k, v in defaults["custom"].items() if v is not None}
-    defaults["thresholds"] = _thresholds(defaults.get("thresholds"))
-    data["fieldConfig"] = {"defaults": defaults, "overrides": field.get("overrides") or []}
-    options = dict(data.get("options") or {})
-    options.pop("fieldOptions", None)  # legacy bargauge/gauge layout
-    if data.get("type") in ("stat", "gauge", "bargauge", "piechart"):
-        reduce = options.setdefault("reduceOptions", {"calcs": ["lastNotNull"], "fields": "", "values": False})
-        reduce["fields"] = reduce.get("fields") or ""
-    if data.get("type") == "text":
-        data.pop("fieldConfig")
-    data["options"] = options
-    data.setdefault("links", [])
-    return data
-
-
 def _ref_id(index: int) -> str:
     letters = string.ascii_uppercase
     return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
-
-
-def _thresholds(value) -> dict:
-    """Modern thresholds; grafanalib's legacy "" or op/index/yaxis steps become {color, value}."""
-    steps = (value or {}).get("steps") if isinstance(value, dict) else None
-    if not isinstance(steps, list) or not steps:
-        return {"mode": "absolute", "steps": [{"color": "green", "value": None}]}
-    clean = []
-    for i, st in enumerate(steps):
-        v = st.get("value") if isinstance(st, dict) else None
-        clean.append({"color": st.get("color", "green"), "value": None if i == 0 or v == "null" else v})
-    return {"mode": value.get("mode", "absolute"), "steps": clean}
