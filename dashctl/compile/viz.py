@@ -86,7 +86,9 @@ def modern_thresholds(value) -> dict:
         return {"mode": "absolute", "steps": [{"color": "green", "value": None}]}
     clean = []
     for i, st in enumerate(steps):
-        v = st.get("value") if isinstance(st, dict) else None
+        if not isinstance(st, dict):  # a grafanalib Threshold (a gauge's default steps)
+            st = {"color": getattr(st, "color", "green"), "value": getattr(st, "value", None)}
+        v = st.get("value")
         clean.append({"color": st.get("color", "green"), "value": None if i == 0 or v == "null" else v})
     return {"mode": value.get("mode", "absolute"), "steps": clean}
 
