@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 import orjson
 
-from llm_gateway_dashboards.dashctl.compile import SCHEMAS, file_bytes
 from llm_gateway_dashboards.dashctl.context import pass_app
 from llm_gateway_dashboards.dashctl.diff import change_lines
 from llm_gateway_dashboards.dashctl.errors import BuildError, BuildFailed, FindingsError, OutputError
 from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
+from llm_gateway_dashboards.panels.settings import SCHEMAS
 
 DEFAULT_OUT = "build/dashboards"
 MAX_DIFF_LINES = 12  # per dashboard in `build --check`
@@ -74,6 +74,8 @@ def command(app, out, only, check, modules, schema):
 
 def schema_files(report, schema: str) -> tuple[dict[str, bytes], list[BuildError]]:
     """{<folder>/<uid>.json: bytes} in `schema`, and the build's errors plus those of dashboards with no such form."""
+    from llm_gateway_dashboards.dashctl.compile import file_bytes
+
     files, errors = {}, list(report.errors)
     for d in report.dashboards:
         try:

@@ -15,6 +15,7 @@ from llm_gateway_dashboards.dashctl.compile.read import Reader
 from llm_gateway_dashboards.dashctl.errors import BuildError
 from llm_gateway_dashboards.panels.catalog import Catalog, default_catalog
 from llm_gateway_dashboards.panels.kit import Board
+from llm_gateway_dashboards.panels.settings import SCHEMAS
 
 JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 
@@ -63,9 +64,6 @@ def to_v2(compiled: Compiled, api_version: str = v2.API_VERSION) -> dict:
         raise BuildError("compiled without our model: rebuild it with compile_board to emit v2",
                          dashboard=compiled.uid)
     return v2.emit(compiled.board, api_version)
-
-
-SCHEMAS = ("v1", "v2")  # the `schema` setting: v1 = the classic JSON model, v2 = the v2 resource
 
 
 def file_bytes(compiled: Compiled, schema: str = "v1") -> bytes:
