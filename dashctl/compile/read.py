@@ -92,9 +92,9 @@ class Reader:
         return m.Panel(
             id=self._id(), type=look.type, title=top.get("title"), description=top.get("description"),
             grid=grid, queries=queries, datasource=DATASOURCE if queries else top.get("datasource"),
-            options=look.options, links=tuple(top.get("links") or ()),
+            options=look.options, links=tuple(viz.plain(top.get("links") or [])),
             field_config=None if look.defaults is None else m.FieldConfig(look.defaults, tuple(look.overrides)),
-            transformations=None if top.get("transformations") is None else tuple(top["transformations"]),
+            transformations=None if top.get("transformations") is None else tuple(viz.plain(top["transformations"])),
             patches=_patches(obj),
         )
 
@@ -161,7 +161,7 @@ class Reader:
         items = self.layout(b.panels)
         return m.Board(
             uid=b.uid, title=b.title, folder=folder, description=b.description or "", tags=tuple(b.tags),
-            links=tuple(b.links), refresh=b.refresh or "", time_from=b.time.start, time_to=b.time.end,
+            links=tuple(viz.plain(list(b.links))), refresh=b.refresh or "", time_from=b.time.start, time_to=b.time.end,
             timezone=b.timezone, graph_tooltip=b.graphTooltip, schema_version=self.settings.schema_version,
             items=items, variables=self.templating(), annotations=self.annotations(), patches=_patches(b),
         )

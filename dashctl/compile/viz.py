@@ -41,8 +41,9 @@ def read(panel) -> Viz:
         options = _merged(options, extras.options)
         defaults = _merged(defaults, extras.defaults)
     if defaults is not None:
-        defaults = _clean_defaults(defaults, {"mode": panel.thresholdType, "steps": panel.thresholds})
-    return Viz(viz.type, _reduce_default(viz.type, options), defaults, list(viz.overrides))
+        defaults = _clean_defaults(plain(defaults), {"mode": panel.thresholdType, "steps": panel.thresholds})
+    # plain() copies: the model owns its JSON, whatever the panel object holds later
+    return Viz(viz.type, _reduce_default(viz.type, plain(options)), defaults, plain(viz.overrides))
 
 
 def _grafanalib_class(panel):
