@@ -190,3 +190,12 @@ def test_provision_and_watch_refuse_v2_with_one_line(tmp_path, command):
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "file provisioning reads only v1" in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_build_check_compares_the_chosen_schema(tmp_path):
+    out = str(tmp_path / "b")
+    assert run_dashctl("build", "--schema", "v2", "--out", out, "--only", "plano-routing").returncode == 0
+    r = run_dashctl("build", "--schema", "v2", "--out", out, "--only", "plano-routing", "--check")
+    assert r.returncode == 0 and "1 dashboard(s) up to date" in r.stdout, r.stdout + r.stderr
+    r = run_dashctl("build", "--out", out, "--only", "plano-routing", "--check")  # v1 against the v2 file
+    assert r.returncode == 1 and r.stdout.splitlines()[1:] == ["    (a v2 resource: no panel-level diff)"], r.stdout

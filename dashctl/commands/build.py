@@ -104,6 +104,7 @@ def _changes(path: Path, new: bytes) -> list[str]:
         return ["(the file on disk is not JSON)"]
     if not isinstance(old, dict):
         return ["(the file on disk is not a dashboard)"]
-    if "spec" in old or b'"spec"' in new[:200]:
+    built = orjson.loads(new)
+    if "spec" in old or "spec" in built:  # the panel diff reads v1 models
         return ["(a v2 resource: no panel-level diff)"]
-    return change_lines(old, orjson.loads(new), MAX_DIFF_LINES)
+    return change_lines(old, built, MAX_DIFF_LINES)
