@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import errno
 
-
-class DashctlError(Exception):
-    exit_code = 2
-    shown = False  # already reported line by line (the CLI then prints nothing more)
-
-    def one_line(self) -> str:
-        return " ".join(str(self).split())
-
-
-class ConfigError(DashctlError):
-    """A settings file, flag, environment variable or price file that cannot be used."""
+# the base and the configuration error are the building blocks' own (panels never imports dashctl)
+from llm_gateway_dashboards.panels.errors import ConfigError  # noqa: F401
+from llm_gateway_dashboards.panels.errors import LibraryError as DashctlError
 
 
 class UnknownUidError(ConfigError):

@@ -1,4 +1,5 @@
-"""A small, careful client for Grafana's classic HTTP API (/work/shared/docs/grafana-api.md).
+"""A small, careful HTTP client for Grafana: the classic API's endpoints, and `request` for any path
+(the resource API under /apis: dashctl/pusher/resource.py) (/work/shared/docs/grafana-api.md).
 
 One `requests.Session` (keep-alive, connection pool sized for the push workers), a timeout on
 every request, retries with exponential backoff and jitter (honouring `Retry-After`, capped) of
@@ -119,6 +120,7 @@ class GrafanaClient:
             self.auth = "basic"
         else:
             self.auth = "none"
+        self.org_id = int(org_id) if org_id is not None else None
         if org_id is not None:
             headers["X-Grafana-Org-Id"] = str(int(org_id))
         self.session.headers.update(headers)
@@ -243,7 +245,10 @@ class GrafanaClient:
         message, reason = "", ""
         if isinstance(body, dict):
             message = str(body.get("message") or "")
-            reason = str(body.get("status") or body.get("messageId") or "")
+            if body.get("kind") == "Status":  # RES-16: the resource API's Kubernetes Status (key on its reason)
+                reason = str(body.get("reason") or "")
+            else:
+                reason = str(body.get("status") or body.get("messageId") or "")
         if not message:
             message = resp.reason or "error"
         message = self.scrub(" ".join(message.split()))[:300]

@@ -33,7 +33,7 @@ from pathlib import Path
 import attrs
 import yaml
 
-from llm_gateway_dashboards.dashctl.errors import ConfigError
+from llm_gateway_dashboards.panels.errors import ConfigError
 
 DEFAULT_FILE = Path("config") / "model_prices.yaml"  # the project's file, relative to the working directory
 PACKAGED_FILE = Path(__file__).resolve().parent / "data" / "model_prices.yaml"  # when the project has none

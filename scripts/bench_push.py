@@ -7,7 +7,7 @@ trip plus Grafana's own work (a loopback answer alone takes well under a millise
 measure only Python). Each case starts from an empty stand-in: a first push (folders and every
 dashboard created), then a re-push of the same build (no write: one read per dashboard).
 
-    python scripts/bench_push.py [N] [DELAY_MS]
+    python scripts/bench_push.py [N] [DELAY_MS] [GRAFANA]     # GRAFANA: 11, 12 or 13 (stand-in mode)
 
 `run(n=200)` returns the figures as a dict (seconds and ratios) for scripts/bench.py.
 """
@@ -48,9 +48,9 @@ def dashboards(n: int) -> list:
     return out
 
 
-def _serve(conn, delay: float) -> None:
+def _serve(conn, delay: float, grafana: str | None = None) -> None:
     """The stand-in in its own process, so its CPU time does not compete with the client's (GIL)."""
-    with StandInGrafana(token=TOKEN) as g:
+    with StandInGrafana(token=TOKEN, grafana=grafana) as g:
         g.delay(delay)
         conn.send(g.url)
         while (cmd := conn.recv()) != "stop":
@@ -59,10 +59,10 @@ def _serve(conn, delay: float) -> None:
             conn.send((len(g.requests), len(g.writes())))
 
 
-def _case(boards: list, workers: int, delay: float) -> dict:
+def _case(boards: list, workers: int, delay: float, grafana: str | None = None) -> dict:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=_serve, args=(child, delay), daemon=True)
+    server = ctx.Process(target=_serve, args=(child, delay, grafana), daemon=True)
     server.start()
     try:
         url = parent.recv()
@@ -87,12 +87,12 @@ def _case(boards: list, workers: int, delay: float) -> dict:
     return {"first": t1 - t0, "repush": t3 - t2, "repush_requests": requests}
 
 
-def run(n: int = 200, delay: float = DELAY, workers: int = PARALLEL) -> dict:
+def run(n: int = 200, delay: float = DELAY, workers: int = PARALLEL, grafana: str | None = None) -> dict:
     boards = dashboards(n)
-    seq = _case(boards, 1, delay)
-    par = _case(boards, workers, delay)
+    seq = _case(boards, 1, delay, grafana)
+    par = _case(boards, workers, delay, grafana)
     return {
-        "dashboards": n, "delay_ms": delay * 1000, "workers": workers,
+        "dashboards": n, "delay_ms": delay * 1000, "workers": workers, "grafana": grafana,
         "sequential_first_s": round(seq["first"], 3), "parallel_first_s": round(par["first"], 3),
         "sequential_repush_s": round(seq["repush"], 3), "parallel_repush_s": round(par["repush"], 3),
         "first_speedup": round(seq["first"] / par["first"], 2),
@@ -104,8 +104,10 @@ def run(n: int = 200, delay: float = DELAY, workers: int = PARALLEL) -> dict:
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv else 200
     delay = float(argv[1]) / 1000 if len(argv) > 1 else DELAY
-    r = run(n, delay)
-    print(f"push of {n} dashboards, stand-in answering after {r['delay_ms']:g} ms (models a network round trip)")
+    grafana = argv[2] if len(argv) > 2 else None
+    r = run(n, delay, grafana=grafana)
+    print(f"push of {n} dashboards, stand-in{f' (Grafana {grafana} mode)' if grafana else ''} answering after "
+          f"{r['delay_ms']:g} ms (models a network round trip)")
     print(f"{'':<22}{'sequential':>12}{f'{PARALLEL} workers':>12}{'speed-up':>10}")
     print(f"{'first push':<22}{r['sequential_first_s']:>11.2f}s{r['parallel_first_s']:>11.2f}s"
           f"{r['first_speedup']:>9.1f}x")

@@ -483,12 +483,17 @@ class StandInGrafana:
         grafana: str | None = None,
         stack_id: int | None = None,
         dynamic_dashboards: bool | None = None,
+        custom_annotations: bool = True,
+        reported_stored_version: str | None = None,
     ):
         """`grafana`: None = the classic API as before (no /apis); "11" = classic only (RES-1: /apis
         404); "12" = classic + /apis with dashboard.grafana.app v1beta1 (+ v2beta1 when
         `dynamic_dashboards`) and folder.grafana.app v1beta1; "13" = classic (deprecated, RES-20) +
         /apis with v1beta1, v1, v2beta1, v2 (dynamic dashboards on unless turned off).
-        `stack_id`: a Grafana Cloud stack, whose org lives in namespace `stacks-<id>` (RES-5)."""
+        `stack_id`: a Grafana Cloud stack, whose org lives in namespace `stacks-<id>` (RES-5).
+        `custom_annotations=False`: an instance that ignores annotations and labels outside
+        grafana.app/ (RES-8). `reported_stored_version`: a build whose status.conversion names this
+        storedVersion whatever the storage (RES-17 caveat, grafana/grafana #124675), e.g. "v0alpha1"."""
         if grafana not in _MODES:
             raise ValueError(f"grafana must be one of {sorted(m for m in _MODES if m)} or None")
         self.token, self.basic, self.token_org = token, basic, token_org
@@ -499,6 +504,7 @@ class StandInGrafana:
         self.version = version or _MODES[grafana]
         self.grafana, self.stack_id = grafana, stack_id
         self.dynamic_dashboards = (grafana == "13") if dynamic_dashboards is None else dynamic_dashboards
+        self.custom_annotations, self.reported_stored_version = custom_annotations, reported_stored_version
         self._rv = 0
         self._failing_conversions: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
@@ -1518,7 +1524,8 @@ class StandInGrafana:
         status: dict = {}
         if version != stored:
             # RES-17: a converted answer says what it was stored as
-            status["conversion"] = {"failed": False, "storedVersion": stored}
+            # RES-17 caveat (#124675): some builds name a storedVersion that is not the storage
+            status["conversion"] = {"failed": False, "storedVersion": self.reported_stored_version or stored}
             if (org, d.uid) in self._failing_conversions:
                 # RES-17: failed = the spec is not valid (empty); fetch storedVersion instead
                 spec = {}
@@ -1612,6 +1619,10 @@ class StandInGrafana:
         # RES-12: PUT replaces metadata; the server-owned annotations are the server's (RES-8)
         d.annotations = {k: v for k, v in annotations.items() if k not in _REQUEST_ANNOTATIONS}
         d.labels = {**dict(meta.get("labels") or {}), L_INTERNAL_ID: str(d.id)}
+        if not self.custom_annotations:
+            # RES-8: custom labels/annotations "will be ignored" where the instance does not support them
+            d.annotations = {k: v for k, v in d.annotations.items() if k.startswith("grafana.app/")}
+            d.labels = {k: v for k, v in d.labels.items() if k.startswith("grafana.app/")}
         return d
 
     def _save_v2_through_classic(self, org: int, role: str, who: str, dash: dict, folder_uid: str, message: str):

@@ -271,10 +271,10 @@ CASES = [
     ("push-unknown-uid", ["push", "--url", f"http://{UNREACHABLE}", "nope"],
      f"dashctl: error: no dashboard with uid nope; known: {KNOWN_UIDS}", 2, None, {"GRAFANA_TOKEN": "glsa_x"}),
     ("push-connection-refused", ["push", "--url", f"http://{UNREACHABLE}"],
-     f"dashctl: error: GET /api/search: connection refused [http://{UNREACHABLE}]; check the URL, or pass "
+     f"dashctl: error: GET /apis: connection refused [http://{UNREACHABLE}]; check the URL, or pass "
      f"--retry-connect to wait for a Grafana that is starting", 3, None, {"GRAFANA_TOKEN": "glsa_x"}),
     ("push-dns-failure", ["push", "--url", "http://grafana.invalid"],
-     "dashctl: error: GET /api/search: cannot resolve the host name [http://grafana.invalid]; check the URL, or "
+     "dashctl: error: GET /apis: cannot resolve the host name [http://grafana.invalid]; check the URL, or "
      "pass --retry-connect to wait for a Grafana that is starting", 3, None, {"GRAFANA_TOKEN": "glsa_x"}),
     # provision
     ("provision-dir-under-proc", ["provision", "--dir", "/proc/nope"],

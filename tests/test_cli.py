@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -255,3 +257,16 @@ def test_lint_json_lists_a_module_that_failed_to_build_as_a_finding(tmp_path):
         "message": f"building failed: ZeroDivisionError: division by zero ({tmp_path}/broken_board.py:2)"}]
     assert r.stderr == ("dashctl: error: dashboard broken_board: building failed: ZeroDivisionError: division by "
                         f"zero ({tmp_path}/broken_board.py:2)\n")
+
+
+def test_the_building_blocks_never_import_the_toolkit():
+    """`panels/` (catalog, settings, prices, kit, rules) is usable without `dashctl/`: importing
+    every module of it loads nothing of dashctl."""
+    code = ("import pkgutil, importlib, sys\n"
+            "import llm_gateway_dashboards.panels as p\n"
+            "for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.'):\n"
+            "    importlib.import_module(m.name)\n"
+            "print(sorted(n for n in sys.modules if n.startswith('llm_gateway_dashboards.dashctl')))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "[]\n"

@@ -407,6 +407,25 @@ def test_res17_stored_version_and_conversion_status(g):
     assert call(g, "GET", dash_path(v2, "two")).json()["spec"] == v2_spec()  # the stored version still reads
 
 
+def test_res17_caveat_a_build_that_misreports_the_stored_version():
+    """grafana/grafana #124675: storedVersion names v0alpha1 whatever the storage; only reading at v2
+    (no status.conversion there) tells a v2 dashboard."""
+    with standin("13", reported_stored_version="v0alpha1") as g:
+        g.store_v2(v2_spec(), "two")
+        assert call(g, "GET", dash_path("v1", "two")).json()["status"]["conversion"]["storedVersion"] == "v0alpha1"
+        assert call(g, "GET", dash_path("v2", "two")).json()["status"] == {}
+
+
+def test_res8_an_instance_that_ignores_custom_annotations():
+    with standin("12", custom_annotations=False) as g:
+        body = v1_obj(g, "gw")
+        body["metadata"].update(annotations={"team.example/owner": "a", "grafana.app/folder": ""},
+                                labels={"team.example/tier": "1"})
+        created = call(g, "POST", dash_path("v1beta1"), body).json()
+        assert "team.example/owner" not in created["metadata"]["annotations"]
+        assert "team.example/tier" not in created["metadata"]["labels"]
+
+
 def test_res18_classic_get_of_a_v2_dashboard_12_answers_406():
     with standin("12") as g:
         g.store_v2(v2_spec(), "v2d")

@@ -23,7 +23,7 @@ MAX_MUTANTS = 1500  # in all, sampled deterministically (keeps the suite's runti
 MAX_POINTS = 5  # evaluation points a mutant is run at (it stops at the first that catches it)
 
 
-def test_every_value_changing_mutation_fails_a_value_test(value_world):
+def test_every_value_changing_mutation_fails_a_value_test(value_world, capsys):
     t0 = time.monotonic()
     checked = check_all(value_world, CASES)
     jobs = []  # (case id, mutant, points checked at)
@@ -80,14 +80,15 @@ def test_every_value_changing_mutation_fails_a_value_test(value_world):
         tally[1] += int(ch and not inv)
         tally[2] += int(ch and ca and not inv)
     score = len(caught) / len(changing) if changing else 0.0
-    print(f"\nmutation test: {len(results)} mutations of {len({r[0].id for r in results})} checked queries, "
-          f"{len(invalid)} rejected by Prometheus, {len(changing)} change the value, {len(caught)} caught: "
-          f"score {score:.1%} ({time.monotonic() - t0:.1f}s)\n  by operator: "
-          + ", ".join(f"{op} {g}/{n}/{c}" for op, (g, n, c) in sorted(by_op.items()))
-          + " (generated/value-changing/caught)")
-    print("  slowest: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(took.items(), key=lambda kv: -kv[1])[:8]))
-    for case, m, *_, notes in survivors[:20]:
-        print(f"  survivor: {case.id} [{m.operator}]: {m.query[:300]}\n    " + "\n    ".join(notes))
+    with capsys.disabled():  # the score is part of what `make test` shows
+        print(f"\nmutation test: {len(results)} mutations of {len({r[0].id for r in results})} checked queries, "
+              f"{len(invalid)} rejected by Prometheus, {len(changing)} change the value, {len(caught)} caught: "
+              f"score {score:.1%} ({time.monotonic() - t0:.1f}s)\n  by operator: "
+              + ", ".join(f"{op} {g}/{n}/{c}" for op, (g, n, c) in sorted(by_op.items()))
+              + " (generated/value-changing/caught)")
+        print("  slowest: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(took.items(), key=lambda kv: -kv[1])[:8]))
+        for case, m, *_, notes in survivors[:20]:
+            print(f"  survivor: {case.id} [{m.operator}]: {m.query[:300]}\n    " + "\n    ".join(notes))
     assert len(changing) >= 100, "too few value-changing mutations to score"
     assert score >= MIN_SCORE, f"mutation score {score:.1%} < {MIN_SCORE:.0%}"
 

@@ -231,6 +231,20 @@ def test_provision_command_writes_the_layout_and_a_rerun_writes_nothing(tmp_path
     assert r.returncode == 2 and "update_interval_seconds" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_provision_writes_the_rules_where_a_rule_directory_is_given(tmp_path):
+    """The rules `dashctl rules` writes, in the directory Prometheus reads: promtool accepts them,
+    and a rerun rewrites nothing."""
+    rules = tmp_path / "prometheus-rules"
+    r = run_dashctl("provision", "--dir", str(tmp_path / "out"), "--rules-dir", str(rules), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == f"6 rule file(s) (prometheus): 6 written, 0 unchanged, 0 removed -> {rules}"
+    files = sorted(map(str, rules.glob("*.yaml")))
+    check = subprocess.run(["promtool", "check", "rules", *files], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and check.stdout.count("SUCCESS") == 6, check.stdout + check.stderr
+    again = run_dashctl("provision", "--dir", str(tmp_path / "out"), "--rules-dir", str(rules), cwd=tmp_path)
+    assert again.returncode == 0 and " 0 written, 6 unchanged" in again.stdout, again.stdout
+
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 

@@ -1,4 +1,6 @@
-"""`dashctl push` and its Python API against the stand-in Grafana (tests/grafana_standin.py)."""
+"""`dashctl push` and its Python API against the stand-in Grafana (tests/grafana_standin.py), as it
+always ran (no /apis: the classic API). The promises of push in each Grafana mode (11, 12, 13: create,
+re-push, UI edit, --force, --prune, --dry-run, folder moves, v2, other tools): test_push_resource.py."""
 
 from __future__ import annotations
 
@@ -86,15 +88,6 @@ def test_first_push_creates_nested_folders_parents_first_and_every_dashboard(g, 
     assert model["panels"] == compiled["panels"] and model["title"] == compiled["title"]
 
 
-def test_second_push_sends_no_write_and_says_unchanged(g, dashboards):
-    push(dashboards, client(g))
-    g.reset_log()
-    rep = push(dashboards, client(g))
-    assert g.writes() == []
-    assert rep.counts()["unchanged"] == len(dashboards) and rep.exit_code == 0
-    assert rep.summary_line() == f"{len(dashboards)} dashboard(s): {len(dashboards)} unchanged"
-
-
 def test_changed_dashboard_is_updated_version_plus_one_in_its_folder(g, dashboards):
     push(dashboards, client(g))
     before = g.dashboards()[ROUTING]
@@ -111,49 +104,7 @@ def test_changed_dashboard_is_updated_version_plus_one_in_its_folder(g, dashboar
     assert rep.summary_line().endswith(f"1 updated, {len(dashboards) - 1} unchanged")
 
 
-def test_moving_a_dashboard_in_the_code_moves_it_in_grafana(g, dashboards):
-    push(dashboards, client(g))
-    moved = [attrs.evolve(d, folder="Plano/Routing") if d.uid == ROUTING else d for d in dashboards]
-    rep = push(moved, client(g))
-    assert rep.by_uid()[ROUTING].action == "update"
-    assert g.folders()[g.dashboards()[ROUTING]["folderUid"]]["title"] == "Routing"
-    assert push(moved, client(g)).counts()["unchanged"] == len(dashboards)
-
-
 # --------------------------------------------------------------------------- drift
-def test_ui_edit_is_refused_without_force_and_overwritten_with_it(g, dashboards):
-    push(dashboards, client(g))
-    g.ui_edit(ROUTING, lambda m: m.update(title="Edited by hand"))
-    g.reset_log()
-    rep = push(dashboards, client(g))
-    item = rep.by_uid()[ROUTING]
-    assert item.action == "drifted" and not item.done and rep.exit_code == 1
-    assert "edited in Grafana" in item.reason and f"--force {ROUTING}" in item.reason
-    assert g.writes() == [] and g.dashboards()[ROUTING]["title"] == "Edited by hand"
-    rep = push(dashboards, client(g), force=True)
-    item = rep.by_uid()[ROUTING]
-    assert item.action == "update" and item.done and item.version == 3 and rep.exit_code == 0
-    stored = g.dashboards()[ROUTING]["dashboard"]
-    assert stored["title"] == "Plano - Routing" and content_hash(stored) == stored[STAMP]["hash"]
-    assert push(dashboards, client(g)).counts()["unchanged"] == len(dashboards)
-
-
-def test_a_dashboard_moved_in_the_ui_is_drift(g, dashboards):
-    push(dashboards, client(g))
-    g.add_folder("Elsewhere", uid="elsewhere")
-    g.ui_edit(ROUTING, {}, folder_uid="elsewhere")
-    item = push(dashboards, client(g)).by_uid()[ROUTING]
-    assert item.action == "drifted" and "moved in Grafana to folder 'Elsewhere'" in item.reason
-
-
-def test_a_dashboard_dashctl_never_pushed_is_not_overwritten(g, dashboards):
-    g.add_dashboard({"uid": ROUTING, "title": "Somebody else's"})
-    rep = push(dashboards, client(g))
-    assert rep.by_uid()[ROUTING].action == "drifted" and "not pushed by dashctl" in rep.by_uid()[ROUTING].reason
-    assert g.dashboards()[ROUTING]["title"] == "Somebody else's"
-    assert push(dashboards, client(g), force=True).by_uid()[ROUTING].done
-
-
 def test_provisioned_dashboards_are_reported_and_skipped(g, dashboards):
     g.add_provisioned({"uid": ROUTING, "title": "From a file"})
     rep = push(dashboards, client(g))
@@ -233,22 +184,6 @@ def test_diff_sees_a_renamed_panel_and_ignores_grafana_fields(models):
 
 
 # --------------------------------------------------------------------------- prune
-def test_prune_deletes_only_what_this_owner_pushed(g, dashboards):
-    push(dashboards, client(g))
-    g.add_dashboard({"uid": "hand-made", "title": "Hand made", "tags": [MANAGED_TAG]})  # tagged, no stamp
-    g.add_dashboard({"uid": "untagged", "title": "Untagged"})
-    other = attrs.evolve(dashboards[0], uid="other-repo")
-    push([other], client(g), owner="another-repo")
-    keep = [d for d in dashboards if d.uid != "plano-process"]
-    g.reset_log()
-    rep = push(keep, client(g), prune=True, dry_run=True)
-    assert g.writes() == [] and [i.uid for i in rep.items if i.action == "delete"] == ["plano-process"]
-    rep = push(keep, client(g), prune=True)
-    assert [(r.method, r.path) for r in g.writes()] == [("DELETE", "/api/dashboards/uid/plano-process")]
-    assert rep.by_uid()["plano-process"].done and rep.exit_code == 0
-    assert set(g.dashboards()) == {d.uid for d in keep} | {"hand-made", "untagged", "other-repo"}
-
-
 def test_prune_dry_run_counts_panels_as_list_does(g, dashboards):
     """Issue 13, point 7: rows are not panels, for `list` and for what a prune deletes."""
     listed = {d["uid"]: d["panels"] for d in json.loads(run_dashctl("list", "--format", "json").stdout)}
@@ -278,7 +213,7 @@ def test_503_and_429_bursts_are_retried_and_the_push_succeeds(g, dashboards):
     g.fail_next(4, 503)
     rep = push(dashboards, client(g), progress=burst)
     assert rep.exit_code == 0 and len(g.dashboards()) == len(dashboards)
-    assert sum(1 for r in g.requests if r.path == "/api/search") == 5
+    assert sum(1 for r in g.requests if r.path == "/apis") == 5  # discovery first (RES-1: 404 = classic)
     g.fail_next(4, 429, retry_after=0)
     changed = edited(dashboards, ROUTING, lambda m: m.update(description="x"))
     assert push(changed, client(g)).exit_code == 0
@@ -297,7 +232,7 @@ def test_grafana_down_at_the_start_is_one_clear_error(g, dashboards):
     g.fail_next(10_000, 503)
     with pytest.raises(RemoteError) as info:
         push(dashboards, client(g, attempts=3))
-    assert str(info.value) == "GET /api/search: 503 Service Unavailable (gave up after 3 attempts)"
+    assert str(info.value) == "GET /apis: 503 Service Unavailable (gave up after 3 attempts)"
     assert info.value.exit_code == 3 and len(g.requests) == 3
 
 
@@ -320,7 +255,8 @@ def test_grafana_going_down_mid_push_stops_new_work(g, dashboards):
 def test_bad_token_stops_the_push_before_any_write(g, dashboards):
     with pytest.raises(AuthError) as info:
         push(dashboards, GrafanaClient(g.url, token="glsa_wrong"))
-    assert info.value.status == 401 and len(g.requests) == 1 and g.writes() == []
+    # discovery (GET /apis: 404 on this Grafana, RES-1), then the access check: 401
+    assert info.value.status == 401 and [r.path for r in g.requests] == ["/apis", "/api/search"] and g.writes() == []
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -342,7 +278,7 @@ def test_cli_push_then_unchanged_then_json(g, report):
     assert data["summary"]["drifted"] == 1 and data["summary"]["unchanged"] == n - 1
     item = next(d for d in data["dashboards"] if d["uid"] == ROUTING)
     assert item["action"] == "drifted" and item["version"] == 2 and item["url"].endswith("/d/plano-routing/edited")
-    assert out.stderr == f"dashctl: error: 1 dashboard(s) refused (changed in Grafana or provisioned): {ROUTING}\n"
+    assert out.stderr == f"dashctl: error: 1 dashboard(s) refused (changed in Grafana): {ROUTING}\n"
 
 
 def test_cli_dry_run_prints_every_dashboard_and_the_diff(g, report):

@@ -40,8 +40,11 @@ def settings_flags(kw: dict) -> dict:
 
 @click.command("provision")
 @provisioning_options
+@click.option("--rules-dir", "rules_dir", default=None, type=click.Path(file_okay=False),
+              help="Also write the alerting and recording rules (Prometheus rule files) into this directory "
+                   "(the one your Prometheus `rule_files` glob reads; reload Prometheus after).")
 @pass_app
-def command(app, directory, grafana_path, datasource, modules, **kw):
+def command(app, directory, grafana_path, datasource, modules, rules_dir, **kw):
     """Write the dashboards for Grafana's file provisioning: DIR/dashboards/<folder>/<uid>.json
     plus a dashboard provider and a Prometheus datasource (YAML) under DIR/provisioning.
     Every file is written under a temporary name and renamed; unchanged files are not
@@ -66,4 +69,8 @@ def command(app, directory, grafana_path, datasource, modules, **kw):
                f"{grafana_path}, every {settings.update_interval_seconds} s)")
     if report.errors:
         raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
+    if rules_dir is not None:
+        from llm_gateway_dashboards.dashctl.commands.rules import write_rules
+
+        write_rules(app, settings, report.dashboards, rules_dir)
     return 0

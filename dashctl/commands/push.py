@@ -1,8 +1,9 @@
-"""`dashctl push`: build the dashboards and deliver them to Grafana's API (see dashctl/push.py)."""
+"""`dashctl push`: build the dashboards and deliver them to Grafana's API (see dashctl/pusher/)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -13,9 +14,12 @@ from llm_gateway_dashboards.dashctl.context import pass_app
 from llm_gateway_dashboards.dashctl.diff import lines as diff_lines
 from llm_gateway_dashboards.dashctl.errors import BuildFailed, ConfigError, FindingsError, OutputError, RemoteError
 from llm_gateway_dashboards.dashctl.grafana_client import GrafanaClient
-from llm_gateway_dashboards.dashctl.pusher import DEFAULT_OWNER, DEFAULT_WORKERS, PAST, push
+from llm_gateway_dashboards.dashctl.pusher import APIS, DEFAULT_OWNER, DEFAULT_WORKERS, PAST, SCHEMAS, push
+from llm_gateway_dashboards.dashctl.pusher.discover import org_namespace
 
 MAX_CHANGE_LINES = 25
+REFUSED_WHY = {"drifted": "changed in Grafana", "provisioned": "provisioned", "managed": "managed by another tool",
+               "stored-v2": "stored as v2"}
 
 
 @click.command("push")
@@ -52,23 +56,35 @@ MAX_CHANGE_LINES = 25
                    "sharing one Grafana need different owners ($DASHCTL_PUSH_OWNER).")
 @click.option("--module", "modules", multiple=True, metavar="PKG.MOD",
               help="Also push the dashboards of this importable module (repeatable).")
+@click.option("--api", type=click.Choice(APIS), default="auto", show_default=True,
+              help="auto: the resource API (/apis) when Grafana has it (12+), else the classic /api (10/11); "
+                   "classic or resource: that one only.")
+@click.option("--schema", type=click.Choice(SCHEMAS), default=None,
+              help="Write v1 dashboards (classic JSON) or v2 (dynamic dashboards: resource API, Grafana 12 with "
+                   "dynamic dashboards, 13). Default: the `schema` setting, else v1.")
+@click.option("--namespace", envvar="GRAFANA_NAMESPACE", metavar="NS",
+              help="The resource API's namespace (default: `default` for org 1, org-<N>, or stacks-<id> from "
+                   "$GRAFANA_STACK_ID on Grafana Cloud; $GRAFANA_NAMESPACE).")
 @pass_app
 def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force, prune, output, workers, timeout,
-            attempts, retry_connect, owner, modules):
+            attempts, retry_connect, owner, modules, api, schema, namespace):
     """Push the dashboards (all, or the UIDs given) to Grafana, into their folders (created,
     parents first, when missing).
 
     Idempotent: a dashboard whose content is unchanged since the last push is not written.
     A dashboard changed in Grafana since the last push (edited or moved in the UI), or not
-    pushed by dashctl, is refused unless --force; provisioned dashboards are skipped.
+    pushed by dashctl, is refused unless --force; so is a v1 push over a dashboard stored as v2.
+    Dashboards provisioned from files or managed by another tool (Git Sync, Terraform...) are
+    never written.
 
     Credentials: GRAFANA_URL, GRAFANA_TOKEN (service-account token) or GRAFANA_USER and
     GRAFANA_PASSWORD, GRAFANA_ORG_ID; flags win. The token is never printed.
 
-    Exit codes: 0 everything pushed or unchanged; 1 some dashboards refused (drifted or
-    provisioned); 2 bad input, or some dashboards failed to build (the others are pushed,
-    nothing is pruned); 3 Grafana failed: bad credentials or permissions (the push stops),
-    Grafana unreachable, or some dashboards refused by Grafana (each listed).
+    Exit codes: 0 everything pushed or unchanged; 1 some dashboards refused (drifted,
+    provisioned, managed by another tool, stored as v2); 2 bad input, or some dashboards
+    failed to build (the others are pushed, nothing is pruned); 3 Grafana failed: bad
+    credentials or permissions (the push stops), Grafana unreachable, or some dashboards
+    refused by Grafana (each listed).
     """
     if prune and uids:
         raise ConfigError("--prune needs every dashboard: it cannot be combined with UIDs")
@@ -76,6 +92,9 @@ def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force
     client = GrafanaClient.from_env(url=url, token=token, user=user, org_id=org_id, timeout=(min(timeout, 10), timeout),
                                     attempts=attempts, pool_size=workers, log=app.log,
                                     user_agent="dashctl-push", retry_connect=retry_connect)
+    schema = schema or getattr(app.settings(), "schema", None) or "v1"  # the `schema` setting, when there is one
+    ns = namespace or (org_namespace(client.org_id, os.environ.get("GRAFANA_STACK_ID"))
+                       if os.environ.get("GRAFANA_STACK_ID") else None)
     build = app.build(modules, only=uids)
     for err in build.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
@@ -87,7 +106,7 @@ def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force
     try:
         with client:
             report = push(build.dashboards, client, force=force, prune=prune, dry_run=dry_run, workers=workers,
-                          owner=owner, progress=bar)
+                          owner=owner, progress=bar, api=api, schema=schema, namespace=ns)
     except RemoteError as exc:
         bar.close()
         if output == "json":
@@ -107,7 +126,8 @@ def command(app, uids, url, token_file, token_flag, user, org_id, dry_run, force
         raise BuildFailed(f"{len(build.errors)} dashboard(s) or module(s) failed to build")
     if report.refused:
         names = ", ".join(i.uid for i in report.refused)
-        raise FindingsError(f"{len(report.refused)} dashboard(s) refused (changed in Grafana or provisioned): {names}")
+        why = ", ".join(dict.fromkeys(REFUSED_WHY[i.action] for i in report.refused))
+        raise FindingsError(f"{len(report.refused)} dashboard(s) refused ({why}): {names}")
     return 0
 
 
@@ -182,6 +202,8 @@ def _text(report, show_unchanged: bool) -> None:
         else:
             detail = i.reason
         click.echo(f"{verb:<11} {i.uid:<{width}}  {where:<{fwidth}}  {detail}".rstrip())
+        if i.warning:
+            click.echo(f"{'':<11}   warning: {i.warning}")
         if i.action in ("update", "drifted") or (report.dry_run and i.action == "delete"):
             for line in diff_lines(i.changes, MAX_CHANGE_LINES):
                 click.echo(f"{'':<11}   {line}")

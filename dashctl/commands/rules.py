@@ -33,8 +33,15 @@ def command(app, out, fmt):
         for err in report.errors:
             click.echo(f"dashctl: error: {err.one_line()}", err=True)
         raise BuildFailed(f"{len(report.errors)} dashboard(s) failed to build: alerts link to their panels")
-    files = rule_files(settings, report.dashboards, fmt)
-    findings = lint_rules(settings, report.dashboards)
+    write_rules(app, settings, report.dashboards, out, fmt)
+    return 0
+
+
+def write_rules(app, settings, dashboards, out, fmt="prometheus"):
+    """Lint the rules of `dashboards`, then write them to `out` (atomic, unchanged files untouched)
+    and print one summary line; rule lint findings write nothing (FindingsError, exit 1)."""
+    files = rule_files(settings, dashboards, fmt)
+    findings = lint_rules(settings, dashboards)
     if findings:
         for f in findings:
             click.echo(f.line())
@@ -44,4 +51,4 @@ def command(app, out, fmt):
         app.log(f"wrote {out}/{rel}")
     click.echo(f"{len(files)} rule file(s) ({fmt}): {len(res.written)} written, {len(res.unchanged)} unchanged, "
                f"{len(res.removed)} removed -> {out}")
-    return 0
+    return res

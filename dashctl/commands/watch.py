@@ -55,7 +55,8 @@ def _pusher(app, url, owner):
     extra = {"owner": owner} if owner else {}
 
     def run(dashboards):
-        report = push(dashboards, client, **extra)
+        schema = getattr(app.settings(), "schema", None) or "v1"  # the `schema` setting, when there is one
+        report = push(dashboards, client, schema=schema, **extra)
         for item in report.failed + report.refused:
             click.echo(f"dashctl: error: push {item.uid}: {item.error or item.action + ' ' + item.reason}", err=True)
         return report.summary_line(), [i.uid for i in report.failed]

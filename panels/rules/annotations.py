@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from llm_gateway_dashboards.dashctl.errors import DashctlError
+from llm_gateway_dashboards.panels.errors import LibraryError
 from llm_gateway_dashboards.panels.rules.groups import groups
 
 OVERVIEWS = {"brightstaff": "plano-"}  # an overview dashboard shows the alerts of every group with this prefix
@@ -20,7 +20,7 @@ def alerts_by_dashboard(settings) -> dict[str, tuple[str, ...]]:
     """
     try:
         declared = groups(settings)
-    except (ValueError, DashctlError):
+    except (ValueError, LibraryError):
         return {}
     out: dict[str, list[str]] = {}
     for g in declared:

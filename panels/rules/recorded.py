@@ -14,9 +14,9 @@ import functools
 
 import attrs
 
-from llm_gateway_dashboards.dashctl.errors import DashctlError
 from llm_gateway_dashboards.panels import queries as q
 from llm_gateway_dashboards.panels.catalog import SCRAPE_LABELS
+from llm_gateway_dashboards.panels.errors import LibraryError
 from llm_gateway_dashboards.panels.rules.groups import groups
 from llm_gateway_dashboards.panels.rules.model import Record
 
@@ -26,7 +26,7 @@ def recorded(settings) -> dict[q.Expr, Record]:
     """Panel expression -> the recording rule that records it ({} when the rules cannot be declared)."""
     try:
         declared = groups(settings)
-    except (ValueError, DashctlError):
+    except (ValueError, LibraryError):
         return {}
     return {r.reads: r for g in declared for r in g.records if r.reads is not None}
 
