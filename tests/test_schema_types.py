@@ -40,7 +40,8 @@ SCHEMA_GAPS = (re.compile(r"^templating\.list\[\d+\]\.definition$"),
 # reads it as a deprecated option); 11.6 has it.
 _TABLES = (("brightstaff", "Provider / model scorecard (now)"),
            ("llm-cost-dashboard", "Top spenders (selected range)"),
-           ("plano-llm-upstream", "Provider / model scorecard (now)"))
+           ("plano-llm-upstream", "Provider / model scorecard (now)"),
+           ("otel-genai-overview", "Provider / model scorecard (now)"))
 
 
 def _known(version: str) -> set[tuple[str, str, str, str]]:
