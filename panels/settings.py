@@ -47,6 +47,9 @@ def _tuple(value):
     return tuple(value)
 
 
+SCHEMAS = ("v1", "v2")  # the `schema` setting: the classic dashboard JSON, or the dashboard.grafana.app/v2 resource
+
+
 def _below_one(inst, attribute, value):
     if not value < 1:
         raise ValueError(f"'{attribute.name}' must be below 1 (a share, e.g. 0.99), got {value!r}")
@@ -123,6 +126,10 @@ class Settings:
     prices_file: str = attrs.field(default="", validator=instance_of(str))
     # Grafana dashboard model version written (39 = Grafana 10.4+).
     schema_version: int = attrs.field(default=39, converter=int, validator=in_((39, 40, 41, 42)))
+    # Dashboard schema `build` writes: "v1", the classic JSON model (files, /api/dashboards/db, every Grafana),
+    # or "v2", the dashboard.grafana.app/v2 resource of Grafana 13's dynamic dashboards (elements + layout).
+    # File provisioning reads v1 only: `provision` and `watch` refuse v2.
+    schema: str = attrs.field(default="v1", validator=in_(SCHEMAS))
     refresh: str = attrs.field(default="30s", validator=matches_re(r"^(\d+[smhd])?$"))
     time_from: str = attrs.field(default="now-1h", validator=matches_re(r"^now(-\d+[smhdwMy])?$"))
     # File provisioning (dashctl provision / watch): the dashboard provider Grafana reads.

@@ -9,8 +9,9 @@ import orjson
 
 from llm_gateway_dashboards.dashctl.context import pass_app
 from llm_gateway_dashboards.dashctl.diff import change_lines
-from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError, OutputError
+from llm_gateway_dashboards.dashctl.errors import BuildError, BuildFailed, FindingsError, OutputError
 from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
+from llm_gateway_dashboards.panels.settings import SCHEMAS
 
 DEFAULT_OUT = "build/dashboards"
 MAX_DIFF_LINES = 12  # per dashboard in `build --check`
@@ -25,19 +26,24 @@ MAX_DIFF_LINES = 12  # per dashboard in `build --check`
                    "panel-level diff (for CI).")
 @click.option("--module", "modules", multiple=True, metavar="PKG.MOD",
               help="Also build the dashboards of this importable module (repeatable).")
+@click.option("--schema", type=click.Choice(SCHEMAS), default=None,
+              help="v1: the classic dashboard JSON; v2: the dashboard.grafana.app/v2 resource (Grafana 13's "
+                   "dynamic dashboards) [setting schema: v1].")
 @pass_app
-def command(app, out, only, check, modules):
-    """Compile the dashboards to Grafana JSON files (bare dashboard models, as file
-    provisioning reads them). The whole tree is written first under temporary names, then
-    renamed into place: a failure (a full disk, a file in the way) leaves it as it was.
+def command(app, out, only, check, modules, schema):
+    """Compile the dashboards to Grafana JSON files: bare dashboard models, as file
+    provisioning reads them, or with --schema v2 (setting `schema`) dashboard.grafana.app/v2
+    resources. The whole tree is written first under temporary names, then renamed into place:
+    a failure (a full disk, a file in the way) leaves it as it was.
     Files whose bytes are unchanged are not rewritten; files of dashboards that no longer
     exist are removed. A broken module is reported in one line and the others still build;
     the exit code is then 2.
     """
+    schema = app.settings(schema=schema).schema
     report = app.build(modules, only=only)
-    files = {d.path: d.data for d in report.dashboards}
-    keep = kept_on_failure(out, files, bool(report.errors))
-    for err in report.errors:
+    files, errors = schema_files(report, schema)
+    keep = kept_on_failure(out, files, bool(errors))
+    for err in errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
     if check:
         stale = out_of_date(out, files, keep=keep)
@@ -59,11 +65,24 @@ def command(app, out, only, check, modules):
                    f"{len(res.removed)} removed -> {out}")
         for line in origin_lines(report.dashboards):
             click.echo(line)
-    if report.errors:
-        raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
+    if errors:
+        raise BuildFailed(f"{len(errors)} dashboard(s) or module(s) failed to build")
     if check and stale:
         raise FindingsError(f"{len(stale)} file(s) out of date: run `dashctl build`")
     return 0
+
+
+def schema_files(report, schema: str) -> tuple[dict[str, bytes], list[BuildError]]:
+    """{<folder>/<uid>.json: bytes} in `schema`, and the build's errors plus those of dashboards with no such form."""
+    from llm_gateway_dashboards.dashctl.compile import file_bytes
+
+    files, errors = {}, list(report.errors)
+    for d in report.dashboards:
+        try:
+            files[d.path] = file_bytes(d, schema)
+        except BuildError as exc:
+            errors.append(exc)
+    return files, errors
 
 
 def origin_lines(dashboards) -> list[str]:
@@ -85,4 +104,7 @@ def _changes(path: Path, new: bytes) -> list[str]:
         return ["(the file on disk is not JSON)"]
     if not isinstance(old, dict):
         return ["(the file on disk is not a dashboard)"]
-    return change_lines(old, orjson.loads(new), MAX_DIFF_LINES)
+    built = orjson.loads(new)
+    if "spec" in old or "spec" in built:  # the panel diff reads v1 models
+        return ["(a v2 resource: no panel-level diff)"]
+    return change_lines(old, built, MAX_DIFF_LINES)

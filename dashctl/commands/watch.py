@@ -29,12 +29,12 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
     Every file is written atomically; unchanged files are not touched. A module that fails
     prints one error and keeps its last good files; watching goes on. Ctrl-C stops.
     """
-    from llm_gateway_dashboards.dashctl.provisioner import Options
+    from llm_gateway_dashboards.dashctl.provisioner import Options, refuse_v2
     from llm_gateway_dashboards.dashctl.watch import Watcher
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
     flags = settings_flags(kw)
-    app.settings(**flags)  # a bad setting stops here, before watching
+    refuse_v2(app.settings(**flags))  # a bad setting, or schema v2 (DIR is a provisioning tree), stops here
     watcher = Watcher(app, directory, extra=modules, options=options, settings_flags=flags,
                       push=_pusher(app, url, owner) if push else None,
                       echo=click.echo, error=lambda line: click.echo(line, err=True))
