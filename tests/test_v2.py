@@ -236,9 +236,6 @@ def test_push_schema_v2_stores_what_to_v2_emits_on_grafana_13(report):
         assert g.writes() == []
 
 
-@pytest.mark.xfail(strict=True, reason="merge gap: dashctl/pusher calls to_v2(compiled) once and stores that v2 spec "
-                                       "at v2beta1 on Grafana 12; it should call to_v2(compiled, <served version>), "
-                                       "the transformation shape differs (see dashctl/compile/v2.py)")
 def test_push_schema_v2_on_grafana_12_stores_the_v2beta1_form(report):
     from test_push import client
 
