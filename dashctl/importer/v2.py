@@ -72,8 +72,9 @@ class _Converter:
     # --- the dashboard ---------------------------------------------------------------------
     def dashboard(self, uid) -> dict:
         s = self.spec
-        self.unknown(s, self.root or "$", ("uid", "annotations", "cursorSync", "description", "editable", "elements", "layout", "links",
-                            "liveNow", "preload", "tags", "timeSettings", "title", "variables", "id", "revision"))
+        self.unknown(s, self.root or "$", ("uid", "annotations", "cursorSync", "description", "editable", "elements",
+                                           "layout", "links", "liveNow", "preload", "tags", "timeSettings", "title",
+                                           "variables", "id", "revision"))
         model = {"uid": uid, "title": s.get("title"), "description": s.get("description") or "",
                  "tags": list(s.get("tags") or []), "editable": s.get("editable", True),
                  "graphTooltip": CURSOR_SYNC.get(s.get("cursorSync"), 0), "links": copy.deepcopy(s.get("links") or [])}
@@ -258,8 +259,6 @@ class _Converter:
         if kind == "GridLayout":
             return self.grid(spec, path, top)
         if kind == "AutoGridLayout":
-            self.loss(path, "an AutoGridLayout (sized by the browser): placed as a grid of "
-                      f"{AUTO_GRID_COLUMNS} columns, {AUTO_GRID_HEIGHT} units high")
             return self.auto_grid(spec, path, top)
         if kind in ("RowsLayout", "TabsLayout"):
             if kind == "TabsLayout":
@@ -285,8 +284,11 @@ class _Converter:
     def auto_grid(self, spec: dict, path: str, top: int) -> list[dict]:
         self.unknown(spec, f"{path}.spec", ("items", "maxColumnCount", "columnWidthMode", "rowHeightMode",
                                             "columnWidth", "rowHeight", "fillScreen"))
-        columns = spec.get("maxColumnCount") or AUTO_GRID_COLUMNS
+        columns = spec.get("maxColumnCount") if isinstance(spec.get("maxColumnCount"), int) else AUTO_GRID_COLUMNS
+        columns = min(max(columns, 1), 24)
         width = 24 // columns
+        self.loss(path, f"an AutoGridLayout (sized by the browser): placed as a grid of {columns} columns, "
+                  f"{AUTO_GRID_HEIGHT} units high")
         out = []
         for i, it in enumerate(spec.get("items") or []):
             s, ipath = it.get("spec") or {}, f"{path}.spec.items[{i}].spec"
