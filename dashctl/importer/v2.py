@@ -123,14 +123,14 @@ class _Converter:
             out["type"] = "adhoc"
         elif kind == "GroupByVariable":
             out["type"] = "groupby"
-        query = spec.pop("query", None)
-        if isinstance(query, dict) and query.get("kind") == "DataQuery":
-            out["datasource"] = _datasource(query)
+        query, ref = spec.pop("query", None), spec.pop("datasource", None)
+        if _is_data_query(query):
+            out["datasource"] = _datasource(query, ref)
             out["query"] = copy.deepcopy(query.get("spec") or {})
         elif query is not None:
             out["query"] = copy.deepcopy(query)
-        if "datasource" in spec:  # v2alpha1/v2beta1 adhoc and group-by variables name a datasource ref
-            out["datasource"] = copy.deepcopy(spec.pop("datasource"))
+        if ref is not None and "datasource" not in out:  # adhoc and group-by variables name a datasource ref
+            out["datasource"] = copy.deepcopy(ref)
         for key, table in (("hide", HIDE), ("refresh", REFRESH), ("sort", SORT)):
             if key in spec:
                 value = spec.pop(key)
@@ -149,10 +149,10 @@ class _Converter:
 
     def annotation(self, a: dict, path: str) -> dict:
         spec = dict(a.get("spec") or {})
-        query = spec.pop("query", None) or {}
+        query, ref = spec.pop("query", None) or {}, spec.pop("datasource", None)
         out = {}
-        if query:
-            out["datasource"] = _datasource(query)
+        if query or ref:
+            out["datasource"] = _datasource(query, ref)
         legacy = spec.pop("legacyOptions", None) or {}
         if spec.pop("builtIn", False):
             out.update(builtIn=1, type="dashboard")
@@ -194,11 +194,12 @@ class _Converter:
 
     def viz(self, viz: dict, path: str) -> dict:
         spec = viz.get("spec") or {}
-        self.unknown(spec, f"{path}.spec", ("options", "fieldConfig"))
+        self.unknown(spec, f"{path}.spec", ("options", "fieldConfig", "pluginVersion"))
+        # v2/v2beta1: {kind: VizConfig, group: <plugin>, version}; v2alpha1: {kind: <plugin>, spec: {pluginVersion}}
         out = {"type": viz.get("group") or viz.get("kind", ""), "options": copy.deepcopy(spec.get("options") or {}),
                "fieldConfig": copy.deepcopy(spec.get("fieldConfig") or {"defaults": {}, "overrides": []})}
-        if viz.get("version"):
-            out["pluginVersion"] = viz["version"]
+        if viz.get("version") or spec.get("pluginVersion"):
+            out["pluginVersion"] = viz.get("version") or spec["pluginVersion"]
         return out
 
     def data(self, data: dict, path: str) -> dict:
@@ -222,11 +223,11 @@ class _Converter:
 
     def target(self, q: dict, path: str) -> dict:
         spec = q.get("spec") or {}
-        self.unknown(spec, f"{path}.spec", ("refId", "hidden", "query"))
+        self.unknown(spec, f"{path}.spec", ("refId", "hidden", "query", "datasource"))
         query = spec.get("query") or {}
         out = {"refId": spec.get("refId", "")}
-        if query.get("datasource") or query.get("group"):
-            out["datasource"] = _datasource(query)
+        if query.get("datasource") or query.get("group") or spec.get("datasource"):
+            out["datasource"] = _datasource(query, spec.get("datasource"))
         if spec.get("hidden"):
             out["hide"] = True
         out.update(copy.deepcopy(query.get("spec") or {}))
@@ -330,9 +331,18 @@ def _bottom(panels: list[dict], top: int) -> int:
     return max([p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels], default=top)
 
 
-def _datasource(query: dict) -> dict:
-    """A v2 DataQuery's datasource (`group` = its type, `datasource.name` = its uid) as a v1 reference."""
-    out = {"type": query.get("group", "")}
+def _is_data_query(query) -> bool:
+    """v2/v2beta1 `{kind: DataQuery, group: <type>, spec}`, v2alpha1 `{kind: <type>, spec}`."""
+    return isinstance(query, dict) and isinstance(query.get("kind"), str) and isinstance(query.get("spec"), dict)
+
+
+def _datasource(query: dict, ref=None) -> dict:
+    """A query's datasource as a v1 reference: v2alpha1 names it beside the query (`ref`, already
+    {type, uid}); v2/v2beta1 in its DataQuery (`group` = its type, `datasource.name` = its uid)."""
+    if isinstance(ref, dict):
+        return copy.deepcopy(ref)
+    kind = query.get("kind")
+    out = {"type": query.get("group") or (kind if kind not in (None, "DataQuery") else "")}
     name = (query.get("datasource") or {}).get("name")
     if name is not None:
         out["uid"] = name
