@@ -19,10 +19,16 @@ PUSH_STAMP, PUSH_TAG = "dashctl", "dashctl-managed"  # dashctl.pusher.STAMP and 
 
 def resource_reader(client):
     """The resource API of a Grafana that serves v2 dashboards (12+; one GET /apis), else None."""
+    from llm_gateway_dashboards.dashctl.grafana_client import AuthError
     from llm_gateway_dashboards.dashctl.pusher.discover import discover, org_namespace
     from llm_gateway_dashboards.dashctl.pusher.resource import ResourceApi
 
-    found = discover(client, org_namespace(client.org_id, os.environ.get("GRAFANA_STACK_ID")))
+    try:
+        found = discover(client, org_namespace(client.org_id, os.environ.get("GRAFANA_STACK_ID")))
+    except AuthError:
+        raise
+    except RemoteError:  # no usable /apis: the classic API alone, as before
+        return None
     return ResourceApi(client, found) if found.resource and found.version("v2") else None
 
 
