@@ -118,6 +118,13 @@ def _tabs_and_auto_grid(resource: dict) -> dict:
         "maxColumnCount": 2, "columnWidthMode": "standard", "rowHeightMode": "standard", "items": [
             {"kind": "AutoGridLayoutItem", "spec": {"element": i["spec"]["element"]}} for i in last]}}
     doc["spec"]["layout"] = {"kind": "TabsLayout", "spec": {"tabs": tabs}}
+    tabs[0]["spec"]["layout"]["spec"]["items"][0]["spec"]["conditionalRendering"] = {
+        "kind": "ConditionalRenderingGroup", "spec": {"visibility": "show", "condition": "and", "items": [
+            {"kind": "ConditionalRenderingVariable", "spec": {"variable": "instance", "operator": "equals",
+                                                              "value": "a"}}]}}
+    doc["spec"]["variables"].append({"kind": "TextVariable", "spec": {
+        "name": "filter", "current": {"text": "x", "value": "x"}, "query": "x", "hide": "dontHide",
+        "skipUrlSync": False}})
     return doc
 
 
@@ -131,6 +138,8 @@ def test_tabs_and_an_auto_grid_are_reported_as_lost_not_a_crash(report, settings
     losses = [ln.split(None, 1)[1] for ln in res.stderr.splitlines() if ln.startswith("  loss")]
     last = len(doc["spec"]["layout"]["spec"]["tabs"]) - 1
     assert any(ln.startswith("spec.layout: a TabsLayout") for ln in losses), res.stderr
+    assert any(ln.startswith("spec.layout.spec.tabs[0].spec.layout.spec.items[0].spec.conditionalRendering: ")
+               for ln in losses), losses
     assert any(ln.startswith(f"spec.layout.spec.tabs[{last}].spec.layout: an AutoGridLayout") and "2 columns" in ln
                for ln in losses)
     built = _built(tmp_path / "m", ["plano_process"], settings)["plano-process"]
@@ -142,6 +151,8 @@ def test_tabs_and_an_auto_grid_are_reported_as_lost_not_a_crash(report, settings
                                                  for i in doc["spec"]["layout"]["spec"]["tabs"][-1]["spec"]["layout"]
                                                  ["spec"]["items"]}]
     assert auto and all(p["gridPos"]["w"] == 12 for p in auto)  # maxColumnCount 2
+    text = built["templating"]["list"][-1]
+    assert (text["type"], text["name"], text["query"]) == ("textbox", "filter", "x")
     strict = run_dashctl("import", "--out", str(tmp_path / "s"), "--strict", str(path))
     assert strict.returncode == 1 and not (tmp_path / "s").exists(), strict.stderr
 

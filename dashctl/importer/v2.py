@@ -29,6 +29,8 @@ SORT = {"disabled": 0, "alphabeticalAsc": 1, "alphabeticalDesc": 2, "numericalAs
         "naturalDesc": 8}
 # the time picker's refresh intervals when v1 leaves them implicit (compile/v2.py AUTO_REFRESH_INTERVALS)
 DEFAULT_INTERVALS = ["5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"]
+# v2 variable kinds whose v1 type is not the kind without "Variable", lower case
+VARIABLE_TYPES = {"TextVariable": "textbox", "AdhocVariable": "adhoc", "GroupByVariable": "groupby"}
 QUERY_OPTIONS = ("maxDataPoints", "interval", "timeFrom", "timeShift", "hideTimeOverride", "cacheTimeout",
                  "queryCachingTTL")
 AUTO_GRID_COLUMNS, AUTO_GRID_HEIGHT = 3, 9  # AutoGridLayout defaults: 3 columns, "standard" rows
@@ -116,13 +118,9 @@ class _Converter:
     # --- variables and annotations ---------------------------------------------------------------
     def variable(self, v: dict, path: str) -> dict:
         kind, spec = str(v.get("kind", "")), dict(v.get("spec") or {})
-        out = {"type": kind.removesuffix("Variable").lower()}
+        out = {"type": VARIABLE_TYPES.get(kind, kind.removesuffix("Variable").lower())}
         if kind == "DatasourceVariable":
             out["query"] = spec.pop("pluginId", "")
-        elif kind == "AdhocVariable":
-            out["type"] = "adhoc"
-        elif kind == "GroupByVariable":
-            out["type"] = "groupby"
         query, ref = spec.pop("query", None), spec.pop("datasource", None)
         if _is_data_query(query):
             out["datasource"] = _datasource(query, ref)
