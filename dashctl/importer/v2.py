@@ -22,7 +22,7 @@ from llm_gateway_dashboards.dashctl.importer.migrate import Note
 
 VERSIONS = ("v2alpha1", "v2beta1", "v2")
 CURSOR_SYNC = {"Off": 0, "Crosshair": 1, "Tooltip": 2}
-HIDE = {"dontHide": 0, "hideLabel": 1, "hideVariable": 2, "inControlsMenu": 3}
+HIDE = {"dontHide": 0, "hideLabel": 1, "hideVariable": 2}
 REFRESH = {"never": 0, "onDashboardLoad": 1, "onTimeRangeChanged": 2}
 SORT = {"disabled": 0, "alphabeticalAsc": 1, "alphabeticalDesc": 2, "numericalAsc": 3, "numericalDesc": 4,
         "alphabeticalCaseInsensitiveAsc": 5, "alphabeticalCaseInsensitiveDesc": 6, "naturalAsc": 7,
@@ -69,12 +69,12 @@ class _Converter:
         """Each key of `obj` this converter does not read is a loss (nothing is dropped unsaid)."""
         for k in sorted(set(obj) - set(known)):
             if obj[k] not in (None, False, "", [], {}):
-                self.loss(f"{path}.{k}", f"no v1 equivalent read by the importer ({_short(obj[k])})")
+                self.loss(f"{path}.{k}" if path else k, f"no v1 equivalent read by the importer ({_short(obj[k])})")
 
     # --- the dashboard ---------------------------------------------------------------------
     def dashboard(self, uid) -> dict:
         s = self.spec
-        self.unknown(s, self.root or "$", ("uid", "annotations", "cursorSync", "description", "editable", "elements",
+        self.unknown(s, self.root, ("uid", "annotations", "cursorSync", "description", "editable", "elements",
                                            "layout", "links", "liveNow", "preload", "tags", "timeSettings", "title",
                                            "variables", "id", "revision"))
         model = {"uid": uid, "title": s.get("title"), "description": s.get("description") or "",
@@ -175,6 +175,8 @@ class _Converter:
         spec, kind = element.get("spec") or {}, element.get("kind")
         out = {"id": spec.get("id") if isinstance(spec.get("id"), int) else self.new_id(),
                "title": spec.get("title", ""), "gridPos": gridpos}
+        if kind not in ("Panel", "LibraryPanel"):
+            self.loss(f"{epath}.kind", f"element kind {kind!r} is unknown: read as a panel")
         if kind == "LibraryPanel":
             self.unknown(spec, f"{epath}.spec", ("id", "title", "libraryPanel"))
             out["libraryPanel"] = copy.deepcopy(spec.get("libraryPanel") or {})
