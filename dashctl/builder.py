@@ -74,8 +74,8 @@ def build(settings, modules: Iterable[discover.DashboardModule] | None = None, o
 
     `overrides` (e.g. from dashctl.toml) are applied with those the modules declare in
     `overrides(settings)`; `transforms` are further callables board -> board.
-    `keep_models=False` drops each compiled model once its bytes exist (`Compiled.model` is
-    then None): for callers that only write files, so thousands of dashboards never hold
+    `keep_models=False` drops each compiled model once its bytes exist (`Compiled.model` and
+    `Compiled.board` are then None): for callers that only write files, so thousands of dashboards never hold
     every model at once. `fast=False` builds without the speed measures (garbage collection
     paused, each board object dropped once compiled): the bytes are the same. `sink` receives
     each Compiled as soon as it exists and returns what the report keeps (`dashctl build`
@@ -142,9 +142,11 @@ def _build(settings, modules, only, reload, transforms, overrides, keep_models, 
         except Exception as exc:  # user code in overrides or transforms
             errors.append(BuildError(f"building failed: {discover.describe(exc)}", dashboard=uid or source))
             continue
+        if sink:
+            c = sink(c)
         if not keep_models:
-            c = attrs.evolve(c, model=None)
-        compiled.append(sink(c) if sink else c)
+            c = attrs.evolve(c, model=None, board=None)
+        compiled.append(c)
     missing = sorted(only - set(owner) - {e.dashboard for e in errors})
     if missing and not errors:
         raise UnknownUidError(missing, sorted(owner))

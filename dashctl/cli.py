@@ -28,7 +28,7 @@ import importlib  # noqa: E402
 import click  # noqa: E402
 
 from llm_gateway_dashboards.dashctl.context import App  # noqa: E402
-from llm_gateway_dashboards.dashctl.errors import DashctlError, OutputError  # noqa: E402
+from llm_gateway_dashboards.dashctl.errors import DashctlError, Interrupted, OutputError  # noqa: E402
 
 DIST = "llm-gateway-dashboards"
 
@@ -63,18 +63,8 @@ COMMANDS = {
 }
 
 
-class Interrupted(Exception):
-    """Ctrl-C while a command ran (click would turn KeyboardInterrupt into a blank line and Abort)."""
-
-
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when it runs (or when help lists it)."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise Interrupted() from None
 
     def list_commands(self, ctx):
         return sorted(COMMANDS)
@@ -104,10 +94,14 @@ def cli(ctx, config, assignments, debug, verbose):
     ctx.obj = App(config=config, assignments=assignments, debug=debug, verbose=verbose)
 
 
+def _interrupted(signum, frame):
+    raise Interrupted()
+
+
 def main(argv=None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, Ctrl-C cleans up (see below)
+    if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:  # the CLI process, not a library call
+        signal.signal(signal.SIGINT, _interrupted)  # from here on, Ctrl-C cleans up (see below)
     try:
         rv = cli.main(args=argv, prog_name="dashctl", standalone_mode=False)
         return rv if isinstance(rv, int) else 0

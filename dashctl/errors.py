@@ -10,6 +10,12 @@ from llm_gateway_dashboards.panels.errors import ConfigError  # noqa: F401
 from llm_gateway_dashboards.panels.errors import LibraryError as DashctlError
 
 
+class Interrupted(BaseException):  # noqa: N818 (the user's act, not a fault)
+    """Ctrl-C while the CLI runs: its SIGINT handler raises this instead of KeyboardInterrupt, which
+    click, wherever it catches it (parsing, context set-up, teardown), turns into a blank line and
+    an Abort. Not an Exception, so no `except Exception` of a command swallows it."""
+
+
 class UnknownUidError(ConfigError):
     """A uid named on the command line that no dashboard has."""
 

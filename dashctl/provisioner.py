@@ -117,6 +117,15 @@ def foreign_duplicates(root: Path, files: dict[str, bytes]) -> list[str]:
     return found
 
 
+def refuse_v2(settings) -> None:
+    """File provisioning reads v1 models only (grafana-api.md RES-19: Grafana refuses v2 JSON there, "dashboard
+    appears to be in v2 format"): with the `schema` setting at v2, nothing is provisioned (ConfigError, exit 2)."""
+    if getattr(settings, "schema", "v1") == "v2":
+        raise ConfigError("schema v2: Grafana's file provisioning reads only v1 dashboard JSON (it refuses v2: "
+                          "\"dashboard appears to be in v2 format\"); provision with --set schema=v1, or "
+                          "`dashctl build --schema v2` and push the resources to the /apis resource API")
+
+
 def provision(directory: str | Path, dashboards, settings, options: Options = Options(),
               keep: set[str] | None = None) -> WriteReport:
     """Write the dashboards and the provider/datasource YAML under `directory`.
@@ -128,6 +137,7 @@ def provision(directory: str | Path, dashboards, settings, options: Options = Op
     of the uids (two files with one uid stop Grafana's provisioning). Paths in the report
     are relative to `directory`.
     """
+    refuse_v2(settings)
     root = Path(directory)
     files, failed = dashboard_files(dashboards)
     board_root = root / DASHBOARDS

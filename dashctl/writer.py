@@ -37,7 +37,7 @@ from typing import Mapping
 
 import attrs
 
-from llm_gateway_dashboards.dashctl.errors import OutputError
+from llm_gateway_dashboards.dashctl.errors import DashctlError, OutputError
 
 MANIFEST = Path(".dashctl") / "manifest.json"
 _counter = itertools.count()
@@ -221,12 +221,20 @@ class Stager(_Staging):
             return data
         return Staged(path, self._temps[-1][0])
 
-    def sink(self, staged: dict):
-        """A `builder.build` sink: each Compiled written ahead into `staged` ({path: Staged}), kept
-        without its bytes."""
+    def sink(self, staged: dict, to_bytes=None, errors: list | None = None):
+        """A `builder.build` sink: each Compiled's file (`to_bytes(compiled)`, default its data)
+        written ahead into `staged` ({path: Staged}), the Compiled kept without its bytes. A
+        DashctlError of `to_bytes` (a dashboard with no file in that form) goes to `errors`."""
         def write_ahead(compiled):
-            staged[compiled.path] = value = self.add(compiled.path, compiled.data)
-            return compiled if value is compiled.data else attrs.evolve(compiled, data=b"")
+            try:
+                data = to_bytes(compiled) if to_bytes else compiled.data
+            except DashctlError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
+                return compiled
+            staged[compiled.path] = value = self.add(compiled.path, data)
+            return compiled if value is data else attrs.evolve(compiled, data=b"")
 
         return write_ahead
 

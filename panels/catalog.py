@@ -19,7 +19,10 @@ KINDS = ("counter", "gauge", "histogram")
 SCRAPE_LABELS = ("job", "instance")  # added by Prometheus to every series
 
 _NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
-_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+# Prometheus 3 can keep OpenTelemetry's dotted names (the OTLP receiver's NoUTF8EscapingWithSuffixes);
+# queries quote them: {"gen_ai.client.token.usage_bucket", "gen_ai.provider.name"="x"} (queries.quoted).
+_DOTTED_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:.]*$"
+_DOTTED_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_.]*$"
 
 
 class CatalogError(ValueError):
@@ -43,13 +46,13 @@ class Metric:
     `_total`), a histogram's series are `name_bucket`, `name_sum`, `name_count`.
     """
 
-    name: str = attrs.field(validator=matches_re(_NAME))
+    name: str = attrs.field(validator=matches_re(_DOTTED_NAME))
     kind: str = attrs.field(validator=in_(KINDS))
     source: str = attrs.field(validator=instance_of(str))
     unit: str = attrs.field(validator=instance_of(str))  # a Grafana unit id: s, ms, bytes, short, ...
     help: str = attrs.field(validator=instance_of(str))
     labels: tuple[str, ...] = attrs.field(
-        default=(), converter=_labels_tuple, validator=deep_iterable(matches_re(_LABEL))
+        default=(), converter=_labels_tuple, validator=deep_iterable(matches_re(_DOTTED_LABEL))
     )
     values: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_values_map)
     buckets: tuple[float, ...] = attrs.field(default=(), converter=tuple)
@@ -91,7 +94,7 @@ class Metric:
 class Source:
     """A metric source: one emitter, scraped as one job (its selector is a setting)."""
 
-    name: str = attrs.field(validator=matches_re(r"^[a-z][a-z0-9_]*$"))
+    name: str = attrs.field(validator=matches_re(r"^[a-z][a-z0-9_-]*$"))
     help: str = attrs.field(validator=instance_of(str))
     metrics: tuple[Metric, ...] = attrs.field(converter=tuple)
 
@@ -387,6 +390,107 @@ def _llm_metrics():
 LLM = Source(L, "LLM instrumentation SDK, OpenTelemetry meter, :9464/metrics", _llm_metrics())
 
 
+# --- OpenTelemetry GenAI semantic conventions (metrics-reference.md, Source `otel-genai`) --------------
+G = "otel-genai"
+# The attribute generations: old (semconv <= 1.36.0, the default of existing instrumentations) writes
+# gen_ai_system, new (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental) gen_ai_provider_name.
+# Each series carries one or the other (settings.genai_attributes picks; "both" merges them).
+GENAI_PROVIDER = {"new": "gen_ai_provider_name", "old": "gen_ai_system"}
+# attribute -> label, under the default translation (underscores) and under UTF-8 names (Prometheus 3)
+GENAI_ATTRIBUTES = {
+    "gen_ai_operation_name": "gen_ai.operation.name", "gen_ai_provider_name": "gen_ai.provider.name",
+    "gen_ai_system": "gen_ai.system", "gen_ai_token_type": "gen_ai.token.type",
+    "gen_ai_request_model": "gen_ai.request.model", "gen_ai_response_model": "gen_ai.response.model",
+    "server_address": "server.address", "server_port": "server.port", "error_type": "error.type",
+    "gen_ai_openai_response_service_tier": "gen_ai.openai.response.service_tier",
+    "gen_ai_openai_response_system_fingerprint": "gen_ai.openai.response.system_fingerprint",
+    "gen_ai_embeddings_dimension_count": "gen_ai.embeddings.dimension.count",
+    # added by the Python exporter >= 0.64b0 under these names in every translation
+    "otel_scope_name": "otel_scope_name", "otel_scope_version": "otel_scope_version",
+    "otel_scope_schema_url": "otel_scope_schema_url",
+}
+GENAI_OPERATIONS = ("chat", "create_agent", "embeddings", "execute_tool", "generate_content", "invoke_agent",
+                    "invoke_workflow", "retrieval", "text_completion")
+GENAI_PROVIDERS_NEW = ("anthropic", "aws.bedrock", "azure.ai.inference", "azure.ai.openai", "cohere", "deepseek",
+                       "gcp.gemini", "gcp.gen_ai", "gcp.vertex_ai", "groq", "ibm.watsonx.ai", "mistral_ai", "openai",
+                       "perplexity", "x_ai")
+# old generation: xai instead of x_ai, and google-genai writes the enum names gemini / vertex_ai
+GENAI_PROVIDERS_OLD = tuple("xai" if p == "x_ai" else p for p in GENAI_PROVIDERS_NEW) + ("gemini", "vertex_ai")
+GENAI_TOKEN_TYPES = ("input", "output")
+# advisory bucket boundaries (semconv); google-genai and openai-agents record on the SDK defaults instead
+GENAI_TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
+GENAI_DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
+GENAI_SERVER_TTFT_BUCKETS = (0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
+                             10.0)
+GENAI_SERVER_TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5)
+_GENAI_SCOPE = ("otel_scope_name", "otel_scope_version", "otel_scope_schema_url")
+_GENAI_COMMON = ("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_system", "gen_ai_request_model",
+                 "gen_ai_response_model", "server_address", "server_port") + _GENAI_SCOPE
+_GENAI_OPENAI = ("gen_ai_openai_response_service_tier", "gen_ai_openai_response_system_fingerprint",
+                 "gen_ai_embeddings_dimension_count")
+# free-form, custom values allowed: the well-known spellings
+_GENAI_SOMETIMES = {"gen_ai_operation_name": GENAI_OPERATIONS, "gen_ai_provider_name": GENAI_PROVIDERS_NEW,
+                    "gen_ai_system": GENAI_PROVIDERS_OLD}
+NO_PYTHON_EMITTER = ("no Python instrumentation emits it (python-contrib 466ae4c): only a server or client that "
+                     "implements this convention does, so the panel may be empty")
+# (OTel name, unit suffix, kind of values, labels beyond the common ones, buckets, help)
+_GENAI_TABLE = (
+    ("gen_ai.client.token.usage", "", "short", ("gen_ai_token_type",) + _GENAI_OPENAI, GENAI_TOKEN_BUCKETS,
+     "tokens per call and token type (input, output; reasoning folded into output, no cached type): _sum is "
+     "tokens, _count calls that reported usage (failed calls record none: not the request rate); no error_type"),
+    ("gen_ai.client.operation.duration", "_seconds", "s", ("error_type",) + _GENAI_OPENAI, GENAI_DURATION_BUCKETS,
+     "client operation duration; _count is the call count; failed calls carry error_type (the exception class), "
+     "successful ones have no error_type label at all; no response model on errors; google-genai and "
+     "openai-agents record on the SDK default buckets (0 ... 10000), so their quantiles are coarse"),
+    ("gen_ai.client.operation.time_to_first_chunk", "_seconds", "s", (), GENAI_DURATION_BUCKETS,
+     "time to the first chunk of a streaming call (new generation only, defined 2026-02); " + NO_PYTHON_EMITTER),
+    ("gen_ai.client.operation.time_per_output_chunk", "_seconds", "s", (), GENAI_DURATION_BUCKETS,
+     "time since the previous chunk, one observation per chunk after the first (new generation only); "
+     + NO_PYTHON_EMITTER),
+    ("gen_ai.server.request.duration", "_seconds", "s", ("error_type",), GENAI_DURATION_BUCKETS,
+     "model server request duration, to the last byte; " + NO_PYTHON_EMITTER),
+    ("gen_ai.server.time_to_first_token", "_seconds", "s", (), GENAI_SERVER_TTFT_BUCKETS,
+     "model server time to first token (queue + prefill), successful responses only; " + NO_PYTHON_EMITTER),
+    ("gen_ai.server.time_per_output_token", "_seconds", "s", (), GENAI_SERVER_TPOT_BUCKETS,
+     "model server (duration - TTFT) / (output tokens - 1), one per successful request; " + NO_PYTHON_EMITTER),
+)
+GENAI_NAMES = ("underscore", "utf8")
+# UnderscoreEscapingWithoutSuffixes and NoTranslation: the duration histograms lose _seconds. No panel
+# reads these names (lint names the fix); listed so the contract is complete.
+GENAI_UNSUFFIXED = tuple(name for otel, unit, *_ in _GENAI_TABLE if unit for name in (otel.replace(".", "_"), otel))
+
+
+def genai_name(otel: str, names: str = "underscore") -> str:
+    """gen_ai.client.operation.duration -> gen_ai_client_operation_duration_seconds (default translation)
+    or gen_ai.client.operation.duration_seconds (UTF-8 names kept, suffixes added)."""
+    unit = next(u for o, u, *_ in _GENAI_TABLE if o == otel)
+    return (otel.replace(".", "_") if names == "underscore" else otel) + unit
+
+
+def genai_label(attribute: str, names: str = "underscore") -> str:
+    """A GenAI attribute's label as Prometheus stores it: gen_ai_provider_name or gen_ai.provider.name."""
+    return attribute if names == "underscore" else GENAI_ATTRIBUTES[attribute]
+
+
+def _genai_metrics(names: str) -> list[Metric]:
+    out = []
+    for otel, _unit, unit, extra, buckets, help_ in _GENAI_TABLE:
+        labels = _GENAI_COMMON + extra
+        values = {"gen_ai_token_type": GENAI_TOKEN_TYPES} if "gen_ai_token_type" in extra else {}
+        out.append(_m(genai_name(otel, names), "histogram", G, unit, f"{otel}: {help_}",
+                      tuple(genai_label(x, names) for x in labels),
+                      {genai_label(k, names): v for k, v in values.items()}, buckets,
+                      {genai_label(k, names): v for k, v in _GENAI_SOMETIMES.items()}))
+    return out
+
+
+# Both translations are in the catalog (as the SDK's two spellings are); settings.genai_names picks the
+# one panels query. Prometheus 2 cannot store the UTF-8 ones: the simulator emits only the underscore names.
+OTEL_GENAI = Source(G, "apps and model servers instrumented with the OpenTelemetry GenAI semantic conventions "
+                       "(OTel SDK Prometheus exporter :9464, the Collector, or Prometheus' OTLP receiver)",
+                    _genai_metrics("underscore") + _genai_metrics("utf8"))
+
+
 _EXTRA: list[Source] = []
 
 
@@ -399,8 +503,8 @@ def register(source: Source) -> Source:
 
 
 def default_catalog(spanmetrics_namespace: str = "") -> Catalog:
-    """The four shipped sources (spanmetrics under the given namespace), plus registered ones."""
-    return Catalog([BRIGHTSTAFF, ENVOY, spanmetrics_source(spanmetrics_namespace), LLM, *_EXTRA])
+    """The five shipped sources (spanmetrics under the given namespace), plus registered ones."""
+    return Catalog([BRIGHTSTAFF, ENVOY, spanmetrics_source(spanmetrics_namespace), LLM, OTEL_GENAI, *_EXTRA])
 
 
 def is_valid_metric_name(name: str) -> bool:

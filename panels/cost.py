@@ -48,7 +48,7 @@ def price_table(prices: PriceList, price_of: Callable | None = None) -> q.Expr:
     return q.or_all(terms)
 
 
-def _priced(tokens: q.Expr, table: q.Expr) -> q.Expr:
+def priced(tokens: q.Expr, table: q.Expr) -> q.Expr:
     """tokens * on (model, kind) group_left table: each token series at its model and kind's price;
     tokens no price applies to have no match and drop out (they show in their own panel)."""
     return q.Bin("*", tokens, table, on=("model", "kind"), group="group_left")
@@ -57,10 +57,10 @@ def _priced(tokens: q.Expr, table: q.Expr) -> q.Expr:
 def price_terms(prices: PriceList, counter: Callable = q.rate, s=None) -> list[q.Expr]:
     """Token counts times their price, and, with the settings' token convention, the cache_read tokens
     counted inside an OpenAI-convention prompt (relabelled kind="prompt") at minus the input price."""
-    terms = [_priced(counter(_tokens()), price_table(prices))]
+    terms = [priced(counter(_tokens()), price_table(prices))]
     if s is not None:
         prompt_only = price_table(prices, lambda m, kind: m.input_price_per_1m if kind == "prompt" else None)
-        terms.append(_priced(tk.cached_in_prompt(s, counter), prompt_only) * -1)
+        terms.append(priced(tk.cached_in_prompt(s, counter), prompt_only) * -1)
     return terms
 
 
@@ -186,7 +186,7 @@ def _saving(m, kind):
 def cache_savings(s, prices: PriceList, w=8):
     if any(_saving(m, "cache_read") for m in prices.models):
         table = price_table(prices, _saving)
-        expr = q.sum_(_priced(q.grown(_tokens(kind="cache_read")), table), MODEL) / PER_MILLION
+        expr = q.sum_(priced(q.grown(_tokens(kind="cache_read")), table), MODEL) / PER_MILLION
     else:
         expr = q.Vector(0)
     return kit.bargauge(

@@ -25,7 +25,7 @@ import attr
 import grafanalib.core as g
 
 NO_DESCRIPTION = "(imported without a description)"
-_ATTR = "dashctl_extra"
+ATTR = "dashctl_extra"  # where extra() keeps an object's patches (compile reads it)
 
 
 class Each(tuple):
@@ -38,7 +38,7 @@ def each(*patches) -> Each:
 
 def extra(obj, patch: dict):
     """`obj` (a kit panel, row or board) with `patch` merged into its compiled JSON (after any earlier one)."""
-    setattr(obj, _ATTR, (*getattr(obj, _ATTR, ()), patch))
+    setattr(obj, ATTR, (*getattr(obj, ATTR, ()), patch))
     return obj
 
 
@@ -66,8 +66,13 @@ def merge(base, patch):
 
 def apply(data: dict, obj) -> dict:
     """Compile's last step for a panel, row or board: the object's extra, and NO_DESCRIPTION dropped."""
+    return patched(data, getattr(obj, ATTR, ()))
+
+
+def patched(data: dict, patches) -> dict:
+    """`data` with each extra() patch merged in order, and NO_DESCRIPTION dropped."""
     out = data
-    for patch in getattr(obj, _ATTR, ()):
+    for patch in patches:
         out = merge(out, patch)
     if out.get("description") == NO_DESCRIPTION:
         del out["description"]

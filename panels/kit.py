@@ -66,6 +66,26 @@ def annotation(name: str, expr: q.Expr, title: str, text: str = "", color: str =
     return Annotation(name, expr, title, text, color)
 
 
+@attr.s(frozen=True)
+class Extras:
+    """What a kit panel sets that its grafanalib class has no attribute for, in Grafana's own names:
+    field-config defaults (e.g. noValue, min, max, color) and panel options. compile reads the
+    panel's attributes and merges these over them (dashctl/compile/viz.py)."""
+
+    defaults = attr.ib(factory=dict)
+    options = attr.ib(factory=dict)
+
+
+def _with_extras(cls):
+    """`cls` (a grafanalib panel class) with an `extras` field: the kit's panels are still grafanalib panels."""
+    return attr.s(type(cls.__name__, (cls,), {"__doc__": cls.__doc__, "__module__": __name__,
+                                               "extras": attr.ib(default=None, kw_only=True)}))
+
+
+TimeSeries, Stat, GaugePanel, BarGauge, PieChart, BarChart, Table = map(_with_extras, (
+    g.TimeSeries, g.Stat, g.GaugePanel, g.BarGauge, g.PieChartv2, g.BarChart, g.Table))
+
+
 class KitUsageError(TypeError):
     """A kit function given the wrong kind of argument; names the caller's file:line (`where`)."""
 
@@ -135,23 +155,12 @@ def _thresholds(steps) -> dict:
     return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
 
 
+def _steps(steps) -> list[dict]:
+    """The steps of _thresholds (grafanalib's `thresholds` attribute of a panel)."""
+    return _thresholds(steps)["steps"]
+
+
 NO_TRAFFIC = "no traffic"
-
-
-def _defaults(unit: str, thresholds=None, min=None, max=None, decimals=None, color: str | None = None,
-              no_value: str | None = None) -> dict:
-    d = {"unit": unit, "thresholds": _thresholds(thresholds)}
-    if no_value:
-        d["noValue"] = no_value
-    if min is not None:
-        d["min"] = min
-    if max is not None:
-        d["max"] = max
-    if decimals is not None:
-        d["decimals"] = decimals
-    if color:
-        d["color"] = {"mode": color}
-    return d
 
 
 def _matcher(name: str) -> dict:
@@ -180,21 +189,28 @@ def timeseries(title: str, *targets, unit: str, desc: str, w: int = 12, h: int =
     """A time series; `stack` stacks series (shares of a whole), `bars` draws bars,
     `right` maps series names to a unit drawn on a right-hand axis; `thresholds` are drawn
     as dashed lines; `no_value` is shown when no series comes back ("no traffic")."""
-    return g.TimeSeries(
+    return TimeSeries(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
         fillOpacity=60 if stack else 10, stacking={"mode": "normal", "group": "A"} if stack else {"mode": "none"},
         drawStyle="bars" if bars else "line", lineWidth=1, showPoints="never", spanNulls=False,
         legendDisplayMode="table" if legend_calcs else "list", legendPlacement="bottom",
         legendCalcs=list(legend_calcs), tooltipMode="multi", tooltipSort="desc",
-        extraJson={"fieldConfig": {"defaults": {**_defaults(unit, thresholds, min, max, decimals, no_value=no_value),
-                                                **_threshold_style(thresholds)},
-                                   "overrides": _overrides(colors, right)}},
+        thresholds=_steps(thresholds), thresholdsStyleMode=_threshold_style(thresholds), valueMin=min, valueMax=max,
+        valueDecimals=decimals, overrides=_overrides(colors, right), extras=Extras(defaults=_no_value(no_value)),
     )
 
 
-def _threshold_style(thresholds) -> dict:
+def _threshold_style(thresholds) -> str:
     """Thresholds drawn on the graph as dashed lines (only when the panel has any)."""
-    return {"custom": {"thresholdsStyle": {"mode": "dashed"}}} if thresholds else {}
+    return "dashed" if thresholds else "off"
+
+
+def _no_value(no_value: str | None) -> dict:
+    return {"noValue": no_value} if no_value else {}
+
+
+def _min_max(min, max) -> dict:
+    return {k: v for k, v in (("min", min), ("max", max)) if v is not None}
 
 
 def stat(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 4, thresholds=None,
@@ -203,36 +219,25 @@ def stat(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 4, thr
          units: dict | None = None) -> g.Stat:
     """A single number (per series): `calc` reduces the range (lastNotNull, mean, max, ...); `units`
     gives named series their own unit."""
-    return g.Stat(
+    return Stat(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
         reduceCalc=calc, graphMode="area" if graph else "none", colorMode=color_mode, textMode=text_mode,
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, decimals,
-                                                         "thresholds" if thresholds else None, no_value),
-                                   "overrides": [{"matcher": _matcher(name), "properties": [{"id": "unit", "value": u}]}
-                                                 for name, u in sorted((units or {}).items())]}},
+        thresholds=_steps(thresholds), color={"mode": "thresholds"} if thresholds else None, decimals=decimals,
+        noValue=no_value or "none",  # grafanalib's "no noValue"
+        overrides=[{"matcher": _matcher(name), "properties": [{"id": "unit", "value": u}]}
+                   for name, u in sorted((units or {}).items())],
+        extras=Extras(defaults=_min_max(min, max)),
     )
 
 
 def gauge(title: str, *targets, unit: str, desc: str, w: int = 6, h: int = 6, min=0, max=1,
           thresholds=None, calc: str = "lastNotNull") -> g.GaugePanel:
     """A gauge between min and max, coloured by thresholds."""
-    return g.GaugePanel(
-        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None, "thresholds")},
-                   "options": {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
-                               "showThresholdLabels": False, "showThresholdMarkers": True,
-                               "orientation": "auto"}},
+    return GaugePanel(
+        title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit, min=min, max=max,
+        calc=calc, thresholds=_steps(thresholds), thresholdLabels=False, thresholdMarkers=True,
+        extras=Extras(defaults={"color": {"mode": "thresholds"}}, options={"orientation": "auto"}),
     )
-
-
-class _BarGauge(g.BarGauge):
-    """grafanalib's BarGauge without the gauge-only threshold switches, which no bar gauge type has."""
-
-    def to_json_data(self):
-        data = super().to_json_data()
-        for key in ("showThresholdLabels", "showThresholdMarkers"):
-            data["options"].pop(key, None)
-        return data
 
 
 def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8, horizontal: bool = True,
@@ -240,31 +245,27 @@ def bargauge(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
     """Bars per series (a ranking or a distribution), reduced over the range by `calc`, largest first:
     the series become rows (reduce), sorted by value, one bar per row."""
     reducer = {"lastNotNull": "Last *", "last": "Last", "mean": "Mean", "max": "Max", "sum": "Total"}.get(calc, calc)
-    return _BarGauge(
+    return BarGauge(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), format=unit,
-        orientation="horizontal" if horizontal else "vertical", displayMode="gradient",
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, thresholds, min, max, None,
-                                                         "thresholds" if thresholds else "palette-classic")},
-                   "transformations": [
-                       {"id": "reduce", "options": {"reducers": [calc], "mode": "seriesToRows",
-                                                    "includeTimeField": False}},
-                       {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": reducer, "desc": True}]}}],
-                   "options": {"reduceOptions": {"calcs": [calc], "fields": "/^" + reducer.replace("*", "\\*") + "$/",
-                                                 "values": True},
-                               "displayMode": "gradient", "showUnfilled": True, "valueMode": "color",
-                               "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16,
-                               "minVizWidth": 8, "maxVizHeight": 300}},
+        orientation="horizontal" if horizontal else "vertical", displayMode="gradient", calc=calc, allValues=True,
+        min=min, max=max, thresholds=_steps(thresholds),
+        transformations=[
+            {"id": "reduce", "options": {"reducers": [calc], "mode": "seriesToRows", "includeTimeField": False}},
+            {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": reducer, "desc": True}]}}],
+        extras=Extras(defaults={"color": {"mode": "thresholds" if thresholds else "palette-classic"}},
+                      options={"reduceOptions": {"fields": "/^" + reducer.replace("*", "\\*") + "$/"},
+                               "showUnfilled": True, "valueMode": "color", "namePlacement": "auto",
+                               "sizing": "auto", "minVizHeight": 16, "minVizWidth": 8, "maxVizHeight": 300}),
     )
 
 
 def piechart(title: str, *targets, unit: str, desc: str, w: int = 8, h: int = 8, donut: bool = True,
              calc: str = "lastNotNull") -> g.PieChartv2:
     """Shares of a whole; `donut` draws a ring."""
-    return g.PieChartv2(
+    return PieChart(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
         pieType="donut" if donut else "pie", reduceOptionsCalcs=[calc], legendDisplayMode="table",
-        legendPlacement="right", legendValues=["value", "percent"], tooltipMode="single",
-        extraJson={"fieldConfig": {"defaults": _defaults(unit, None, None, None, None, "palette-classic")}},
+        legendPlacement="right", legendValues=["value", "percent"], tooltipMode="single", colorMode="palette-classic",
     )
 
 
@@ -280,15 +281,15 @@ def barchart(title: str, *targets, unit: str, desc: str, w: int = 12, h: int = 8
         transformations = [{"id": "merge", "options": {}},
                            {"id": "organize", "options": {"excludeByName": {"Time": True},
                                                           "renameByName": dict(columns or {})}}]
-        options = {"options": {"xField": by}}
+        options = {"xField": by}
     else:
         transformations, options = [{"id": "joinByField", "options": {"mode": "outer"}}], {}
-    return g.BarChart(
+    style = {"custom": {"thresholdsStyle": {"mode": "dashed"}}} if thresholds else {}
+    return BarChart(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h),
         orientation="horizontal" if horizontal else "auto", showValue="auto", xTickLabelRotation=0,
-        extraJson={"fieldConfig": {"defaults": {**_defaults(unit, thresholds, None, None, None, "palette-classic"),
-                                                **_threshold_style(thresholds)}},
-                   "transformations": transformations, **options},
+        colorMode="palette-classic", thresholdsMode="absolute", thresholdSteps=_steps(thresholds),
+        transformations=transformations, extras=Extras(defaults={"unit": unit, **style}, options=options),
     )
 
 
@@ -338,14 +339,13 @@ def table(title: str, *targets, unit: str, desc: str, w: int = 24, h: int = 8,
     for name, link in sorted((links or {}).items()):
         overrides.append({"matcher": {"id": "byName", "options": name},
                           "properties": [{"id": "links", "value": [link]}]})
-    return g.Table(
+    return Table(
         title=title, description=desc, targets=_flat(targets), gridPos=_grid(w, h), unit=unit,
         showHeader=True, filterable=False,
         sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [],
-        extraJson={"fieldConfig": {"defaults": _defaults(unit), "overrides": overrides},
-                   "transformations": [{"id": "merge", "options": {}}, organize],
-                   "options": {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"],
-                                                              "fields": [], "countRows": False}}},
+        overrides=overrides, transformations=[{"id": "merge", "options": {}}, organize],
+        extras=Extras(options={"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": [],
+                                                               "countRows": False}}),
     )
 
 

@@ -11,6 +11,7 @@ catalog and names the dashboard and panel when one is unknown.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import attrs
@@ -19,6 +20,16 @@ from llm_gateway_dashboards.panels.catalog import Metric
 
 RATE_INTERVAL = "$__rate_interval"
 RANGE = "$__range"
+
+
+# --- names -------------------------------------------------------------------------------
+_PLAIN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def quoted(name: str) -> str:
+    """A metric or label name as PromQL reads it: as is, or quoted when it is a UTF-8 name that only
+    Prometheus >= 3 accepts (`gen_ai.provider.name` -> `"gen_ai.provider.name"`)."""
+    return name if _PLAIN.match(name) else '"' + name + '"'
 
 
 # --- matchers -----------------------------------------------------------------------------
@@ -30,7 +41,7 @@ class Matcher:
 
     def render(self) -> str:
         escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{self.label}{self.op}"{escaped}"'
+        return f'{quoted(self.label)}{self.op}"{escaped}"'
 
 
 def rx(value: str) -> tuple[str, str]:
@@ -155,8 +166,10 @@ class Sel(Expr):
             explicit.update(self.unbind)
             for b in ctx.bindings:
                 if b.applies(self.metric) and b.label not in explicit:
-                    parts.append(f'{b.label}=~"${b.name}"')
+                    parts.append(f'{quoted(b.label)}=~"${b.name}"')
         parts.extend(m.render() for m in self.matchers)
+        if quoted(self.series) != self.series:  # a UTF-8 name goes inside the braces: {"a.b_bucket", ...}
+            return f"{{{', '.join((quoted(self.series), *parts))}}}"
         return f"{self.series}{{{', '.join(parts)}}}" if parts else self.series
 
     def refs(self):
@@ -204,7 +217,7 @@ class Agg(Expr):
     param: str | None = None  # topk's k, quantile's q
 
     def render(self, ctx):
-        by = f" by ({', '.join(self.by)})" if self.by else ""
+        by = f" by ({', '.join(map(quoted, self.by))})" if self.by else ""
         param = f"{self.param}, " if self.param is not None else ""
         return f"{self.op}{by} ({param}{self.inner.render(ctx)})"
 
@@ -229,7 +242,7 @@ class Bin(Expr):
             text = e.render(ctx)
             return f"({text})" if isinstance(e, (Bin, Union)) else text
 
-        on = f" on ({', '.join(self.on)})" if self.on is not None else ""
+        on = f" on ({', '.join(map(quoted, self.on))})" if self.on is not None else ""
         group = f" {self.group} ()" if self.group else ""  # the empty label list: the rhs' "(" is not one
         return f"{side(self.lhs)} {self.op}{on}{group} {side(self.rhs)}"
 
@@ -395,6 +408,12 @@ def label_set(inner: Expr, label: str, value: str) -> Call:
 def label_map(inner: Expr, label: str, value: str, pattern: str) -> Call:
     """label_replace(inner, label, value, label, pattern): values matching the (anchored) regex become `value`."""
     return Call("label_replace", (inner, _quote(label), _quote(value), _quote(label), _quote(pattern)))
+
+
+def label_from(inner: Expr, label: str, source: str, pattern: str = "(.+)", value: str = "$1") -> Call:
+    """label_replace(inner, label, value, source, pattern): `label` set from another label's value
+    (where `source` matches the anchored regex; the default copies any non-empty value)."""
+    return Call("label_replace", (inner, _quote(label), _quote(value), _quote(source), _quote(pattern)))
 
 
 def _quote(text: str) -> str:

@@ -47,6 +47,9 @@ def _tuple(value):
     return tuple(value)
 
 
+SCHEMAS = ("v1", "v2")  # the `schema` setting: the classic dashboard JSON, or the dashboard.grafana.app/v2 resource
+
+
 def _below_one(inst, attribute, value):
     if not value < 1:
         raise ValueError(f"'{attribute.name}' must be below 1 (a share, e.g. 0.99), got {value!r}")
@@ -71,11 +74,15 @@ class Settings:
     envoy_job: str = attrs.field(default="envoy", validator=_JOB)
     spanmetrics_job: str = attrs.field(default="", validator=_JOB)
     llm_job: str = attrs.field(default="", validator=_JOB)
+    # Apps instrumented with the OpenTelemetry GenAI conventions (source otel-genai); "" = any job, as
+    # each app is usually scraped under its own.
+    genai_job: str = attrs.field(default="", validator=_JOB)
     # Envoy cluster that carries traffic to brightstaff.
     brightstaff_cluster: str = attrs.field(default="bright_staff", validator=_JOB)
     # Grafana folder titles per dashboard family.
     plano_folder: str = attrs.field(default="Plano", validator=matches_re(r"^[^/\\.][^/\\]*$"))
     llm_folder: str = attrs.field(default="LLM Observability", validator=matches_re(r"^[^/\\.][^/\\]*$"))
+    genai_folder: str = attrs.field(default="OTel GenAI", validator=matches_re(r"^[^/\\.][^/\\]*$"))
     # Put before every dashboard title (e.g. "[prod] ").
     title_prefix: str = attrs.field(default="", validator=instance_of(str))
     tags: tuple[str, ...] = attrs.field(default=("llm-gateway",), converter=_tuple, validator=_STR_TUPLE)
@@ -98,6 +105,16 @@ class Settings:
     # The SDK's metric names depend on its Prometheus exporter: true for opentelemetry-exporter-prometheus
     # 0.45b0 (the SDK's declared floor), which names four counters llm_*_1_total; false for 0.46b0+.
     sdk_unit_suffix: bool = attrs.field(default=False, converter=_bool, validator=instance_of(bool))
+    # OpenTelemetry GenAI: which attribute names the provider. "new" (gen_ai_provider_name, with
+    # OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental, and openai-agents always), "old"
+    # (gen_ai_system, the default of existing instrumentations and google-genai always), or "both" for a
+    # fleet in transition: each series has one or the other, and the panels merge them, each call once.
+    genai_attributes: str = attrs.field(default="new", validator=in_(("new", "old", "both")))
+    # How names reach Prometheus: "underscore" (gen_ai_client_operation_duration_seconds: the OTel SDK
+    # exporter, the Collector, the OTLP receiver's default UnderscoreEscapingWithSuffixes) or "utf8"
+    # (gen_ai.client.operation.duration_seconds, labels gen_ai.provider.name: Prometheus >= 3 with
+    # NoUTF8EscapingWithSuffixes; queries then quote them).
+    genai_names: str = attrs.field(default="underscore", validator=in_(("underscore", "utf8")))
     # Service level objectives of the LLM upstream (brightstaff): the share of requests that must
     # succeed, the share that must finish within slo_latency_seconds (a bucket bound of
     # brightstaff_llm_upstream_duration_seconds), and the window the error budget is counted over.
@@ -109,6 +126,10 @@ class Settings:
     prices_file: str = attrs.field(default="", validator=instance_of(str))
     # Grafana dashboard model version written (39 = Grafana 10.4+).
     schema_version: int = attrs.field(default=39, converter=int, validator=in_((39, 40, 41, 42)))
+    # Dashboard schema `build` writes: "v1", the classic JSON model (files, /api/dashboards/db, every Grafana),
+    # or "v2", the dashboard.grafana.app/v2 resource of Grafana 13's dynamic dashboards (elements + layout).
+    # File provisioning reads v1 only: `provision` and `watch` refuse v2.
+    schema: str = attrs.field(default="v1", validator=in_(SCHEMAS))
     refresh: str = attrs.field(default="30s", validator=matches_re(r"^(\d+[smhd])?$"))
     time_from: str = attrs.field(default="now-1h", validator=matches_re(r"^now(-\d+[smhdwMy])?$"))
     # File provisioning (dashctl provision / watch): the dashboard provider Grafana reads.
@@ -168,7 +189,7 @@ class Settings:
     def jobs(self) -> dict[str, str]:
         """Job name per metric source."""
         return {"brightstaff": self.brightstaff_job, "envoy": self.envoy_job,
-                "spanmetrics": self.spanmetrics_job, "llm": self.llm_job}
+                "spanmetrics": self.spanmetrics_job, "llm": self.llm_job, "otel-genai": self.genai_job}
 
 
 FIELDS = {f.name: f for f in attrs.fields(Settings)}

@@ -29,7 +29,8 @@ from conftest import ROOT, run_dashctl
 CLI = [sys.executable, "-m", "llm_gateway_dashboards.dashctl.cli"]  # dashctl in this interpreter
 
 KNOWN_UIDS = ("brightstaff, llm-cost-dashboard, llm-error-retry-dashboard, llm-latency-ttft-dashboard, "
-              "llm-security-safety-dashboard, plano-http-red, plano-llm-cost, plano-llm-upstream, plano-process, "
+              "llm-security-safety-dashboard, otel-genai-latency, otel-genai-overview, otel-genai-tokens-cost, "
+              "plano-http-red, plano-llm-cost, plano-llm-upstream, plano-process, "
               "plano-requests-overview, plano-routing")
 SETTINGS = re.escape("known: datasource_uid, ")  # the start of the list of known settings
 UNREACHABLE = "127.0.0.1:9"  # discard port: nothing listens there

@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, run_dashctl
 from llm_gateway_dashboards.dashctl import context
 from llm_gateway_dashboards.dashctl.builder import build, gc_paused
+from llm_gateway_dashboards.dashctl.commands import build as build_command
 from llm_gateway_dashboards.dashctl.commands import rules as rules_command
 from llm_gateway_dashboards.dashctl.errors import UnknownUidError
 from llm_gateway_dashboards.dashctl.rules import build as rules_build
@@ -37,7 +38,8 @@ def test_the_optimised_build_writes_the_same_bytes_as_a_plain_one():
     fast = build(s, fast=True, keep_models=False)
     assert plain.ok and fast.ok
     assert fast.files() == plain.files()
-    assert all(c.model is None for c in fast.dashboards) and all(c.model for c in plain.dashboards)
+    assert all(c.model is None and c.board is None for c in fast.dashboards)
+    assert all(c.model and c.board for c in plain.dashboards)
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -65,6 +67,7 @@ def test_garbage_collection_is_restored_after_a_build_that_raised(enabled):
 def test_the_cli_names_the_settings_file_and_the_rule_formats_as_their_modules_do():
     assert context.DEFAULT_FILE == settings_module.DEFAULT_FILE
     assert rules_command.FORMATS == rules_build.FORMATS
+    assert build_command.SCHEMAS == settings_module.SCHEMAS
 
 
 @pytest.fixture()

@@ -8,20 +8,24 @@ from conftest import FIXTURES
 from llm_gateway_dashboards.panels import catalog as c
 
 REFERENCE = (FIXTURES / "metrics-reference.md").read_text()
-# The four sources the catalog ships; the OpenTelemetry GenAI source that follows is not one of them yet.
-SHIPPED = REFERENCE.split("## Source `otel-genai`")[0]
 
 
 METRIC_LIKE = re.compile(r"^(brightstaff|process|envoy|llm|traces_span_metrics|calls|duration_milliseconds|ratelimited"
                          r"|active_http|time_to_first|time_per_output|request_latency|tokens_per_second"
-                         r"|input_sequence|output_sequence)_\w*[a-z]$")
+                         r"|input_sequence|output_sequence)_\w*[a-z]$|^gen_ai[_.][\w.]*[a-z]$")  # OTel: dotted too
+# backticked names that are no metric: the value of OTEL_SEMCONV_STABILITY_OPT_IN, a crate, the SDK's
+# decorator, a name the reference says not to query, source files
+NOT_METRICS = re.compile(r"^(gen_ai_latest_experimental|llm_gateway|llm_observe|ratelimited_rq_total)$|\.py$")
 
 
 def _reference_metrics() -> set[str]:
-    """Every backticked metric-like name of the reference, minus labels and `_bucket/_sum/_count` lists."""
+    """Every backticked metric-like name of the reference (OTel's dotted names too), minus labels and
+    `_bucket/_sum/_count` lists."""
     tokens = set()
-    for quoted in re.findall(r"`([^`]+)`", SHIPPED):
-        tokens.update(t for t in re.findall(r"[a-z_:][a-z0-9_:]*", quoted) if METRIC_LIKE.match(t))
+    spans = re.findall(r"`([^`]+)`", re.sub(r"```.*?```", "", REFERENCE, flags=re.S))  # fenced blocks: no spans
+    for quoted in spans:  # "…x" is short for a name, "a/b" a path
+        tokens.update(t for t in re.findall(r"(?<![…\w./])[a-z_:][a-z0-9_:.]*(?![\w/])", quoted)
+                      if METRIC_LIKE.match(t) and not NOT_METRICS.search(t))
     metrics = c.default_catalog().metrics
     labels = {label for m in metrics for label in m.labels}
     values = {v for m in metrics for _, vs in m.values for v in vs}
@@ -32,9 +36,23 @@ def test_every_metric_of_the_reference_is_in_the_catalog():
     cats = [c.default_catalog(), c.default_catalog("traces_span_metrics")]
     names = _reference_metrics()
     assert len(names) > 40
-    for name in sorted(names):
+    # "as time_to_first_chunk": the last part of an OTel name, short for it
+    otel_parts = {m.name.rsplit(".", 1)[-1].removesuffix("_seconds") for m in c.OTEL_GENAI.metrics}
+    unsuffixed = {n for n in names if re.sub(r"_(bucket|sum|count)$", "", n) in c.GENAI_UNSUFFIXED}  # lint's
+    for name in sorted(names - unsuffixed - otel_parts):
         assert any(name in {m.name for m in cat.metrics} or cat.by_series(name) for cat in cats), (
             f"{name} (metrics-reference.md) is missing from panels/catalog.py")
+    assert {"gen_ai.client.operation.duration_bucket", "gen_ai_client_operation_duration_bucket"} <= unsuffixed
+
+
+def test_abbreviated_names_of_the_reference_end_a_catalog_name():
+    """`…time_to_first_chunk_seconds` and the like: the end of a name the catalog holds."""
+    names = {m.name for m in c.default_catalog().metrics}
+    abbreviated = set(re.findall(r"`…([a-z_][a-z0-9_.]*[a-z])", REFERENCE))
+    assert len(abbreviated) >= 4
+    for tail in sorted(abbreviated):
+        assert any(n.endswith(tail) or any((n + x).endswith(tail) for x in ("_bucket", "_sum", "_count"))
+                   or tail in n for n in names), tail
 
 
 def test_labels_match_the_reference_tables():

@@ -157,10 +157,10 @@ def test_list_and_build_name_where_each_dashboard_came_from(tmp_path, out):
     origins = {i["uid"]: i["origin"] for i in json.loads(r.stdout)}
     assert origins["team-llm"] == f"package dashboards ({cfg})"
     assert origins["extra"] == "--module"
-    assert origins["plano-routing"] == "shipped" and len(origins) == 13
+    assert origins["plano-routing"] == "shipped" and len(origins) == 16
     r = run_dashctl("--config", str(cfg), "build", "--out", str(out), "--module", "extra_board", env=env)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[1:] == ["  11 shipped", "  1 from --module: extra",
+    assert r.stdout.splitlines()[1:] == ["  14 shipped", "  1 from --module: extra",
                                          f"  1 from package dashboards ({cfg}): team-llm"]
     cfg.write_text('[discover]\npackages = "dashboards"\n')
     r = run_dashctl("--config", str(cfg), "list", env=env)

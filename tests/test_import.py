@@ -184,7 +184,7 @@ def _bad(tmp_path, name: str, data: bytes, *extra):
     ("other.json", b'{"apiVersion": "v1", "kind": "ConfigMap", "data": {}}', "no Grafana dashboard"),
     ("untitled.json", b'{"uid": "x", "panels": []}', "has no title"),
     ("v2.json", json.dumps({"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard",
-                            "spec": {"title": "t", "elements": {}, "layout": {}}}).encode(), "v2"),
+                            "spec": {"title": "t", "layout": {}}}).encode(), "v2 dashboard resource without"),
 ])
 def test_unusable_input_is_one_line_exit_2_and_nothing_written(tmp_path, name, data, says):
     res, out = _bad(tmp_path, name, data)

@@ -395,6 +395,43 @@ def test_finish_reason():
         + STOP_EITHER_WAY)
 
 
+GENAI_CALLS = "rate(gen_ai_client_operation_duration_seconds_count{{{}}}[$__rate_interval])"
+
+
+def test_genai_attributes():
+    old_label = f'sum by (gen_ai_system) ({GENAI_CALLS.format("")})'
+    assert one(old_label) == (
+        't-board: "Broken": [genai-attributes] A: names gen_ai_system on a build for the new attribute generation '
+        '(genai_attributes="new"): those series carry gen_ai_provider_name instead, so this matches or groups '
+        'nothing; use gen_ai_provider_name, or set genai_attributes="both" for a fleet that emits both')
+    new_label = "sum(" + GENAI_CALLS.format('gen_ai_provider_name="openai"') + ")"
+    old_build = [f.line() for f in lint([board(panel(new_label))], CAT, Settings(genai_attributes="old"))]
+    assert len(old_build) == 1 and "[genai-attributes] A: names gen_ai_provider_name on a build for the old" in (
+        old_build[0])
+    both = Settings(genai_attributes="both")
+    assert [f.line() for f in lint([board(panel(old_label)), board(panel(new_label), uid="t2", title="T2")],
+                                   CAT, both)] == []
+
+
+def test_genai_unsuffixed():
+    assert one("sum(rate(gen_ai_client_operation_duration_count[$__rate_interval]))") == (
+        't-board: "Broken": [genai-unsuffixed] A: gen_ai_client_operation_duration_count has no unit suffix: that is '
+        "the name under UnderscoreEscapingWithoutSuffixes or NoTranslation; the OTel SDK exporter, the Collector "
+        "and Prometheus' OTLP receiver by default write gen_ai_client_operation_duration_seconds_count (seconds); "
+        'query that (with UTF-8 names: genai_names="utf8")')
+
+
+def test_bucket_rate():
+    summed = "sum by (gen_ai_request_model) (rate(gen_ai_client_operation_duration_seconds_bucket[$__rate_interval]))"
+    assert one(summed) == (
+        't-board: "Broken": [bucket-rate] A: rate() over gen_ai_client_operation_duration_seconds_bucket summed '
+        "without le: one series per bucket, each cumulative, so a sum adds every observation once per bucket above "
+        "it; sum by (le, ...) for a quantile or heatmap, or read gen_ai_client_operation_duration_seconds_count for "
+        "a rate of observations")
+    assert "without an aggregation" in one('rate(brightstaff_llm_upstream_duration_seconds_bucket{job="brightstaff"}'
+                                           "[$__rate_interval])")
+
+
 CORRECT = {  # what each rule above asks for instead: no finding
     "or-overlap": [
         f"sum by (provider) ({upstream(FAILED)} or {upstream(BROKEN)})",
@@ -429,6 +466,12 @@ CORRECT = {  # what each rule above asks for instead: no finding
                          'sum(rate(llm_spans_total{status="success"}[$__rate_interval]))'],
     "sdk-sum-without": ["sum by (model) (rate(llm_spans_total[$__rate_interval]))"],
     "finish-reason": ["sum(rate(llm_finish_reason_total{" + STOP_EITHER_WAY + "}[$__rate_interval]))"],
+    "genai-attributes": ["sum by (gen_ai_provider_name) (" + GENAI_CALLS.format('gen_ai_provider_name!=""') + ")"],
+    "genai-unsuffixed": [f"sum({GENAI_CALLS.format('')})"],
+    "bucket-rate": ["histogram_quantile(0.95, sum by (le) (rate(gen_ai_client_operation_duration_seconds_bucket"
+                    "[$__rate_interval])))",
+                    'sum(increase(gen_ai_client_operation_duration_seconds_bucket{le="81.92"}[$__rate_interval]))',
+                    "count(rate(gen_ai_client_operation_duration_seconds_bucket[$__rate_interval]))"],
 }
 
 

@@ -137,8 +137,8 @@ def test_an_edited_project_price_file_rebuilds_the_cost_dashboard(tmp_path):
     edited.write_text(prices.read_text().replace("output_price_per_1m: 10.00", "output_price_per_1m: 12.00", 1))
     edited.replace(prices)
     r = run_dashctl("build", "--out", "out", cwd=tmp_path)
-    # the cost dashboard and the two scorecards with a USD/hour column
-    assert r.returncode == 0 and r.stdout.startswith("11 dashboard(s): 3 written, 8 unchanged"), r.stdout
+    # the cost dashboards (Plano, OTel GenAI) and the three scorecards with a USD/hour column
+    assert r.returncode == 0 and r.stdout.startswith("14 dashboard(s): 5 written, 9 unchanged"), r.stdout
     cost = json.loads((tmp_path / "out" / "Plano" / "plano-llm-cost.json").read_text())
     spend = next(p for p in iter_panels(cost) if p["title"] == "Spend (selected range)")["targets"][0]["expr"]
     assert 'label_replace(label_replace(vector(12), "model", "gpt-4o", "", ""), "kind", "completion", "", "")' in spend

@@ -19,7 +19,7 @@ import pytest
 from conftest import run_dashctl
 from llm_gateway_dashboards.dashctl.errors import ConfigError
 from llm_gateway_dashboards.dashctl.grafana_client import AuthError, GrafanaClient
-from llm_gateway_dashboards.dashctl.pusher import default_v2_emitter, folder_uid, push, upload_model
+from llm_gateway_dashboards.dashctl.pusher import folder_uid, push, upload_model
 
 sys.path.insert(0, os.path.dirname(__file__))
 from test_push import FALLBACK, ROUTING, TOKEN, client, edited, panel  # noqa: E402  (the same helpers)
@@ -403,16 +403,6 @@ def test_cli_json_names_the_api_and_refusals_exit_1(mode):
             assert line.startswith(f"stored-v2   {ROUTING}") and "stored as v2 by user:alice at 2026-12-01" in line
         assert TOKEN not in out.stdout + out.stderr
         assert_api(g)
-
-
-def test_cli_schema_v2_without_an_emitter_says_so_in_one_line():
-    if default_v2_emitter() is not None:
-        pytest.skip("this build emits v2 (dashctl.compile.to_v2)")
-    with standin("13") as g:
-        out = run_dashctl("push", "--schema", "v2", env={"GRAFANA_URL": g.url, "GRAFANA_TOKEN": TOKEN})
-        assert out.returncode == 2 and out.stderr == (
-            "dashctl: error: this build cannot emit v2 yet (no dashctl.compile.to_v2): push v1 (--schema v1)\n")
-        assert g.requests == []
 
 
 # --------------------------------------------------------------------------- what some instances do

@@ -8,6 +8,7 @@ it from the list). The v2 checker is exercised on hand-written resources in test
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -39,7 +40,8 @@ SCHEMA_GAPS = (re.compile(r"^templating\.list\[\d+\]\.definition$"),
 # reads it as a deprecated option); 11.6 has it.
 _TABLES = (("brightstaff", "Provider / model scorecard (now)"),
            ("llm-cost-dashboard", "Top spenders (selected range)"),
-           ("plano-llm-upstream", "Provider / model scorecard (now)"))
+           ("plano-llm-upstream", "Provider / model scorecard (now)"),
+           ("otel-genai-overview", "Provider / model scorecard (now)"))
 
 
 def _known(version: str) -> set[tuple[str, str, str, str]]:
@@ -141,3 +143,60 @@ def test_v2_checker_names_each_fault_of_an_invalid_resource(checker, version):
 def test_v2_types_are_not_published_for_11(checker):
     with pytest.raises(sc.SchemaCheckError, match="no published v2 types"):
         sc.check_v2(FIXTURES / "v2-valid.json", "11.6")
+
+
+# --- v2: what `build --schema v2` writes (apiVersion v2, Grafana 13) and the v2beta1 form (Grafana 12.x; 13
+# serves it too) that a resource-API push to a Grafana 12 sends, each against the types of that line -----------
+V2_TARGETS = [("13.2", "v2"), ("12.4", "v2beta1"), ("13.2", "v2beta1")]
+
+
+@pytest.fixture(scope="module")
+def built_v2(tmp_path_factory, checker, built) -> dict[str, dict]:
+    """uid -> the v2 resource `dashctl build --schema v2` wrote."""
+    out = tmp_path_factory.mktemp("schema-build-v2")
+    r = run_dashctl("build", "--schema", "v2", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    docs = {p.stem: json.loads(p.read_text()) for p in sorted(out.rglob("*.json")) if ".dashctl" not in p.parts}
+    assert len(docs) == len([p for p in built.rglob("*.json") if ".dashctl" not in p.parts]) > 10  # as v1
+    assert {d["apiVersion"] for d in docs.values()} == {"dashboard.grafana.app/v2"}
+    return docs
+
+
+def _v2_docs(built_v2: dict[str, dict], report, api_version: str) -> list[dict]:
+    if api_version == "v2":
+        return list(built_v2.values())
+    from llm_gateway_dashboards.dashctl.compile import to_v2
+
+    return [to_v2(d, api_version) for d in report.dashboards]
+
+
+def _v2_findings(docs: list[dict], version: str) -> list[str]:
+    return [f.one_line() for f in sc.check_v2_docs(docs, version)]
+
+
+@pytest.mark.parametrize(("version", "api_version"), V2_TARGETS)
+def test_v2_output_of_every_shipped_dashboard_type_checks(built_v2, report, version, api_version):
+    docs = _v2_docs(built_v2, report, api_version)
+    assert len(docs) == len(report.dashboards) > 10
+    assert _v2_findings(docs, version) == []
+
+
+def test_a_broken_v2_output_fails_the_check(built_v2, report):
+    """The check above can fail: each fault a v2 emitter could make is named where it is."""
+    docs = copy.deepcopy(_v2_docs(built_v2, report, "v2"))
+    by_uid = {d["metadata"]["name"]: d for d in docs}
+    routing = by_uid["plano-routing"]["spec"]
+    del routing["layout"]  # a field dropped
+    upstream = by_uid["plano-llm-upstream"]["spec"]
+    name, element = next((n, e) for n, e in upstream["elements"].items()
+                         if e["spec"]["data"]["spec"]["transformations"])
+    t = element["spec"]["data"]["spec"]["transformations"][0]
+    t["spec"]["id"] = t.pop("group")  # the v2beta1 shape under apiVersion v2
+    t["kind"] = t["spec"]["id"]
+    red = by_uid["plano-http-red"]["spec"]
+    red["variables"][1]["spec"]["refresh"] = 2  # v1's number where v2 has a name
+    got = {line.split(": ")[0] for line in _v2_findings(docs, "13.2")}
+    where = f"13.2 plano-llm-upstream spec.elements.{name}.spec.data.spec.transformations[0]"
+    assert got == {"13.2 plano-routing spec",  # layout missing
+                   where, f"{where}.kind", f"{where}.spec.id",  # no group; kind not "Transformation"; no id in v2
+                   "13.2 plano-http-red spec.variables[1].spec.refresh"}

@@ -98,7 +98,7 @@ def test_every_catalog_metric_is_emitted_with_job_and_instance(short):
         if metric.name in absent:
             continue
         assert set(metric.series) <= names, f"{metric.name} not simulated"
-    jobs = {**Settings().jobs, "spanmetrics": "otel-collector", "llm": "llm-sdk"}
+    jobs = {**Settings().jobs, **{k: v for k, v in sim.DEFAULT_JOBS.items() if not Settings().jobs[k]}}
     for name, labels in series:
         d = dict(labels)
         assert d.get("instance"), name
@@ -359,7 +359,7 @@ def test_the_oldest_sdk_exporter_names_four_counters_with_a_unit_suffix():
     text, _ = _write(sim.plan(END, 0.25, scenarios=()), config=sim.Config(sdk_exporter="0.45b0"))
     for name in ("llm_finish_reason", "llm_spans", "llm_pii_detected", "llm_injection_attempts"):
         assert f"\n{name}_1_total{{" in text and f"\n{name}_total{{" not in text
-    assert "otel_scope_name" not in text and 'service_name="unknown_service"' in text
+    assert not re.search(r"\nllm_\w+\{[^}]*otel_scope_name", text) and 'service_name="unknown_service"' in text
 
 
 def test_spanmetrics_service_names_and_nanosecond_buckets(full):

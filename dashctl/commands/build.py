@@ -9,8 +9,9 @@ import click
 
 from llm_gateway_dashboards.dashctl import incremental
 from llm_gateway_dashboards.dashctl.context import pass_app
-from llm_gateway_dashboards.dashctl.errors import BuildFailed, FindingsError, OutputError
+from llm_gateway_dashboards.dashctl.errors import BuildError, BuildFailed, FindingsError, OutputError
 
+SCHEMAS = ("v1", "v2")  # panels.settings.SCHEMAS (a test keeps them equal): not imported, a no-change build is fast
 DEFAULT_OUT = "build/dashboards"
 MAX_DIFF_LINES = 12  # per dashboard in `build --check`
 
@@ -24,40 +25,51 @@ MAX_DIFF_LINES = 12  # per dashboard in `build --check`
                    "panel-level diff (for CI).")
 @click.option("--module", "modules", multiple=True, metavar="PKG.MOD",
               help="Also build the dashboards of this importable module (repeatable).")
+@click.option("--schema", type=click.Choice(SCHEMAS), default=None,
+              help="v1: the classic dashboard JSON; v2: the dashboard.grafana.app/v2 resource (Grafana 13's "
+                   "dynamic dashboards) [setting schema: v1].")
 @pass_app
-def command(app, out, only, check, modules):
-    """Compile the dashboards to Grafana JSON files (bare dashboard models, as file
-    provisioning reads them). The whole tree is written first under temporary names, then
-    renamed into place: a failure (a full disk, a file in the way) leaves it as it was.
+def command(app, out, only, check, modules, schema):
+    """Compile the dashboards to Grafana JSON files: bare dashboard models, as file
+    provisioning reads them, or with --schema v2 (setting `schema`) dashboard.grafana.app/v2
+    resources. The whole tree is written first under temporary names, then renamed into place:
+    a failure (a full disk, a file in the way) leaves it as it was.
     Files whose bytes are unchanged are not rewritten; files of dashboards that no longer
     exist are removed. A broken module is reported in one line and the others still build;
     the exit code is then 2. When nothing the last build read has changed (sources, settings,
     price file, installed packages, options), nothing is built again (see dashctl/incremental.py).
     """
     build_key = incremental.key({"command": "build", "config": app.config, "set": list(app.assignments), "out": out,
-                                 "only": sorted(only), "modules": list(modules)})
+                                 "only": sorted(only), "modules": list(modules), "schema": schema})
     if not check and incremental.replay(app, out, build_key):
         return 0
     from llm_gateway_dashboards.dashctl.writer import Stager
 
     started_ns = time.time_ns()
-    if check:
-        return _build(app, out, only, check, modules, build_key, started_ns, None)
-    stager = Stager(out)  # each file is written ahead as soon as it is compiled, then renamed in with the rest
+    schema = app.settings(schema=schema).schema
+    # each file is written ahead as soon as it is compiled, then renamed in with the rest
+    stager = None if check else Stager(out)
     try:
-        return _build(app, out, only, check, modules, build_key, started_ns, stager)
+        return _build(app, out, only, check, modules, schema, build_key, started_ns, stager)
     finally:
-        stager.cleanup()
+        if stager is not None:
+            stager.cleanup()
 
 
-def _build(app, out, only, check, modules, build_key, started_ns, stager) -> int:
+def _build(app, out, only, check, modules, schema, build_key, started_ns, stager) -> int:
+    from llm_gateway_dashboards.dashctl.compile import file_bytes
     from llm_gateway_dashboards.dashctl.writer import kept_on_failure, out_of_date, write_tree
 
-    staged = {}
-    report = app.build(modules, only=only, keep_models=False, sink=stager.sink(staged) if stager else None)
-    files = staged or report.files()
-    keep = kept_on_failure(out, files, bool(report.errors))
-    for err in report.errors:
+    if stager is None:  # --check
+        report = app.build(modules, only=only)
+        files, errors = schema_files(report, schema)
+    else:
+        files, errors = {}, []
+        report = app.build(modules, only=only, keep_models=False,
+                           sink=stager.sink(files, lambda c: file_bytes(c, schema), errors))
+        errors = list(report.errors) + errors
+    keep = kept_on_failure(out, files, bool(errors))
+    for err in errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)
     if check:
         stale = out_of_date(out, files, keep=keep)
@@ -79,17 +91,30 @@ def _build(app, out, only, check, modules, build_key, started_ns, stager) -> int
                  f"{len(res.removed)} removed -> {out}", *origin_lines(report.dashboards)]
         for line in lines:
             click.echo(line)
-        if report.errors and (res.written or res.removed):
+        if errors and (res.written or res.removed):
             incremental.forget(out)  # the record no longer describes the tree (it checks that too)
-        elif not report.errors:
+        elif not errors:
             again = [f"{len(files)} dashboard(s): 0 written, {len(files)} unchanged, 0 removed -> {out}", *lines[1:]]
             incremental.record(out, build_key, incremental.input_files(app.input_files()), files, again,
                                started_ns)
-    if report.errors:
-        raise BuildFailed(f"{len(report.errors)} dashboard(s) or module(s) failed to build")
+    if errors:
+        raise BuildFailed(f"{len(errors)} dashboard(s) or module(s) failed to build")
     if check and stale:
         raise FindingsError(f"{len(stale)} file(s) out of date: run `dashctl build`")
     return 0
+
+
+def schema_files(report, schema: str) -> tuple[dict[str, bytes], list[BuildError]]:
+    """{<folder>/<uid>.json: bytes} in `schema`, and the build's errors plus those of dashboards with no such form."""
+    from llm_gateway_dashboards.dashctl.compile import file_bytes
+
+    files, errors = {}, list(report.errors)
+    for d in report.dashboards:
+        try:
+            files[d.path] = file_bytes(d, schema)
+        except BuildError as exc:
+            errors.append(exc)
+    return files, errors
 
 
 def origin_lines(dashboards) -> list[str]:
@@ -115,4 +140,7 @@ def _changes(path: Path, new: bytes) -> list[str]:
         return ["(the file on disk is not JSON)"]
     if not isinstance(old, dict):
         return ["(the file on disk is not a dashboard)"]
-    return change_lines(old, orjson.loads(new), MAX_DIFF_LINES)
+    built = orjson.loads(new)
+    if "spec" in old or "spec" in built:  # the panel diff reads v1 models
+        return ["(a v2 resource: no panel-level diff)"]
+    return change_lines(old, built, MAX_DIFF_LINES)

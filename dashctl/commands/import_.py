@@ -10,7 +10,7 @@ import click
 from llm_gateway_dashboards.dashctl.context import pass_app
 from llm_gateway_dashboards.dashctl.errors import ConfigError, FindingsError
 from llm_gateway_dashboards.dashctl.importer import ImportInputError, import_source, module_name, read
-from llm_gateway_dashboards.dashctl.importer.fetch import from_grafana, uids_in_folder
+from llm_gateway_dashboards.dashctl.importer.fetch import from_grafana, resource_reader, uids_in_folder
 
 DEFAULT_OUT = "dashboards"
 
@@ -49,8 +49,9 @@ def read_inputs(files) -> list:
 def command(app, files, out, force, strict, show_report, uids, folder, url):
     """Write one dashboard module per Grafana dashboard: kit calls, catalog queries where the
     metrics are in the catalog, and `imported.extra(...)` for what the kit has no argument for.
-    Accepts a dashboard model, an /api/dashboards/uid answer or a dashboard.grafana.app v1
-    resource, of any schemaVersion (legacy panels are upgraded and the upgrades reported).
+    Accepts a dashboard model, an /api/dashboards/uid answer or a dashboard.grafana.app v1 or v2
+    resource, of any schemaVersion (legacy panels are upgraded and the upgrades reported; what a v2
+    dashboard has and v1 has not is reported as lost).
     Each module is checked to rebuild the imported dashboard before anything is written.
     """
     if not (files or uids or folder):
@@ -60,7 +61,8 @@ def command(app, files, out, force, strict, show_report, uids, folder, url):
     if uids or folder:
         with grafana_client(url) as client:
             wanted = list(uids) + (uids_in_folder(client, folder) if folder else [])
-            sources += [from_grafana(client, uid) for uid in dict.fromkeys(wanted)]
+            resources = resource_reader(client)
+            sources += [from_grafana(client, uid, resources) for uid in dict.fromkeys(wanted)]
     results = []
     for src in sources:
         path = Path(out) / f"{module_name(src.model['uid'])}.py"

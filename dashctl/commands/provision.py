@@ -51,10 +51,11 @@ def command(app, directory, grafana_path, datasource, modules, rules_dir, **kw):
     touched; files of dashboards that no longer exist are removed. A broken module is
     reported in one line, its earlier files are kept, and the exit code is 2.
     """
-    from llm_gateway_dashboards.dashctl.provisioner import Options, provision
+    from llm_gateway_dashboards.dashctl.provisioner import Options, provision, refuse_v2
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
     settings = app.settings(**settings_flags(kw))
+    refuse_v2(settings)  # before building: nothing to write
     report = app.build(modules)
     for err in report.errors:
         click.echo(f"dashctl: error: {err.one_line()}", err=True)

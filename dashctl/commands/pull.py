@@ -11,7 +11,7 @@ from llm_gateway_dashboards.dashctl.commands.import_ import DEFAULT_OUT, grafana
 from llm_gateway_dashboards.dashctl.context import pass_app
 from llm_gateway_dashboards.dashctl.errors import ConfigError
 from llm_gateway_dashboards.dashctl.importer import import_source, module_name
-from llm_gateway_dashboards.dashctl.importer.fetch import from_grafana
+from llm_gateway_dashboards.dashctl.importer.fetch import from_grafana, resource_reader
 
 
 @click.command("pull")
@@ -29,7 +29,7 @@ def command(app, uid, directory, write, url):
     if not path.exists():
         raise ConfigError(f"{path} does not exist: `dashctl import --from-grafana {uid}` writes it first")
     with grafana_client(url) as client:
-        src = from_grafana(client, uid)
+        src = from_grafana(client, uid, resource_reader(client))
     res = import_source(src, app.settings(), output_path=str(path.resolve()))
     old = path.read_text()
     diff = list(difflib.unified_diff(old.splitlines(keepends=True), res.source.splitlines(keepends=True),

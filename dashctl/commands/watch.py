@@ -6,6 +6,7 @@ import click
 
 from llm_gateway_dashboards.dashctl.commands.provision import provisioning_options, settings_flags
 from llm_gateway_dashboards.dashctl.context import pass_app
+from llm_gateway_dashboards.dashctl.errors import Interrupted
 
 
 @click.command("watch")
@@ -30,21 +31,21 @@ def command(app, directory, grafana_path, datasource, modules, push, url, owner,
     """
     import gc
 
-    from llm_gateway_dashboards.dashctl.provisioner import Options
+    from llm_gateway_dashboards.dashctl.provisioner import Options, refuse_v2
     from llm_gateway_dashboards.dashctl.watch import Watcher
 
     gc.enable()  # a long-running process (the CLI starts with the collector off: dashctl/cli.py)
 
     options = Options(grafana_path=grafana_path, datasource=datasource)
     flags = settings_flags(kw)
-    app.settings(**flags)  # a bad setting stops here, before watching
+    refuse_v2(app.settings(**flags))  # a bad setting, or schema v2 (DIR is a provisioning tree), stops here
     watcher = Watcher(app, directory, extra=modules, options=options, settings_flags=flags,
                       push=_pusher(app, url, owner) if push else None,
                       echo=click.echo, error=lambda line: click.echo(line, err=True))
     try:
         with watcher:
             watcher.run(poll=poll, debounce_ms=debounce_ms)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         pass
     click.echo("stopped watching")
     return 0

@@ -82,8 +82,9 @@ class _Generator:
         self.src, self.settings = src, roundtrip_settings(settings)
         self.catalog = default_catalog(settings.spanmetrics_namespace)
         self.ds_var = _datasource_variable(self.settings)
-        self.target, notes = modernise(src.model, self.ds_var)
-        self.notes = [Note("derived", "uid", n) for n in src.notes] + notes
+        model = dict(src.model, schemaVersion=self.settings.schema_version) if src.v2 else src.model
+        self.target, notes = modernise(model, self.ds_var)
+        self.notes = [Note("derived", "uid", n) for n in src.notes] + list(src.losses) + notes
         self.queries = codegen.Queries(self.catalog, self.settings)
 
     def calls(self) -> list[tuple[dict, str]]:

@@ -25,7 +25,8 @@ def _empty(v) -> bool:
     return v is None or v == "" or v == [] or v == {}
 
 
-# Grafana's own defaults: a query's editor mode (UI only), range on, instant off; the time series
+# Grafana's own defaults: a query's editor mode (UI only), range on, instant off; an annotation shown, a
+# variable in the URL; the time series
 # panel's custom field defaults (public/app/plugins/panel/timeseries, panelcfg defaults).
 TARGET_DEFAULTS = {"range": True, "instant": False, "exemplar": False, "hide": False, "format": "time_series",
                    "intervalFactor": 1}
@@ -52,6 +53,10 @@ def _without_defaults(d: dict) -> dict:
             d.pop("stacking")
         if (d.get("scaleDistribution") or {}).get("type") == "linear":  # so is the log base of a linear axis
             d.pop("scaleDistribution")
+    if "iconColor" in d and "enable" in d and d.get("hide") is False:  # an annotation shows by default
+        d.pop("hide")
+    if "name" in d and "type" in d and d.get("skipUrlSync") is False:  # a variable syncs to the URL by default
+        d.pop("skipUrlSync")
     if "displayMode" in d and "placement" in d and d.get("showLegend") is True:  # a legend shows by default
         d.pop("showLegend")
     return d

@@ -1,5 +1,6 @@
 """Read what a user hands `dashctl import`: a dashboard model, the answer of
-`/api/dashboards/uid/<uid>`, or a `dashboard.grafana.app` resource; refuse what is no dashboard."""
+`/api/dashboards/uid/<uid>`, or a `dashboard.grafana.app` resource (v1, or v2 read as v1 by v2.py,
+its losses noted); refuse what is no dashboard."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import attrs
 import orjson
 
 from llm_gateway_dashboards.dashctl.errors import DashctlError
+from llm_gateway_dashboards.dashctl.importer import v2
+from llm_gateway_dashboards.dashctl.importer.migrate import Note
 
 MAX_BYTES = 5 * 1024 * 1024  # the largest dashboards we know are ~1 MB; 10 MB is no dashboard
 
@@ -25,6 +28,8 @@ class Source:
     origin: str
     folder: str = "General"
     notes: tuple[str, ...] = ()
+    losses: tuple[Note, ...] = ()  # what reading a v2 dashboard as v1 could not map, by JSON path
+    v2: bool = False  # read from a v2 dashboard: it has no schemaVersion, the module's is the setting's
 
 
 def slug(title: str) -> str:
@@ -45,15 +50,16 @@ def read(data: bytes, origin: str) -> Source:
 
 
 def unwrap(doc, origin: str) -> Source:
-    folder, notes = "General", []
+    folder, notes, losses, v2_api = "General", [], [], False
     if isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict):  # /api/dashboards/uid/<uid>
         folder = (doc.get("meta") or {}).get("folderTitle") or folder
         doc = doc["dashboard"]
+    if v2.is_v2(doc):
+        if not isinstance((doc.get("spec") or doc).get("elements"), dict):
+            raise ImportInputError(f"{origin}: a v2 dashboard resource without an `elements` object")
+        doc, losses = v2.to_v1(doc)
+        v2_api = True
     elif isinstance(doc, dict) and isinstance(doc.get("spec"), dict) and "apiVersion" in doc:
-        version = str(doc.get("apiVersion"))
-        if "elements" in doc["spec"] or version.endswith(("v2alpha1", "v2beta1", "v2")):
-            raise ImportInputError(f"{origin}: a v2 dashboard resource (elements + layout) is not supported yet; "
-                                   "export it as classic JSON")
         meta = doc.get("metadata") or {}
         doc = dict(doc["spec"])
         doc.setdefault("uid", meta.get("name"))
@@ -66,4 +72,4 @@ def unwrap(doc, origin: str) -> Source:
     if not isinstance(uid, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", uid):
         doc = dict(doc, uid=slug(title))
         notes.append(f"no usable uid ({uid!r}): derived {doc['uid']!r} from the title")
-    return Source(doc, origin, folder, tuple(notes))
+    return Source(doc, origin, folder, tuple(notes), tuple(losses), bool(v2_api))

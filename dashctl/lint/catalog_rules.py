@@ -8,6 +8,7 @@ from typing import Iterator
 import promql_parser as pp
 
 from llm_gateway_dashboards.dashctl import grafana_vars as gv
+from llm_gateway_dashboards.dashctl.lint.genai import UNSUFFIXED
 from llm_gateway_dashboards.dashctl.lint.model import Query
 from llm_gateway_dashboards.dashctl.lint.tree import (
     RANGE_FUNCTIONS,
@@ -29,7 +30,7 @@ from llm_gateway_dashboards.panels.catalog import Catalog
 def rule_unknown_metric(q: Query, tree, catalog: Catalog, settings) -> Iterator[str]:
     for vs in (n for n in tree.nodes if isinstance(n, pp.VectorSelector)):
         for name in series_names(vs):
-            if catalog.by_series(name) is not None:
+            if catalog.by_series(name) is not None or name in UNSUFFIXED:  # genai-unsuffixed names the fix
                 continue
             family = next((m for m in catalog.metrics if m.name == name), None)
             if family is not None and family.kind == "histogram":

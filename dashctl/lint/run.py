@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator
 from llm_gateway_dashboards.dashctl.compile import Compiled
 from llm_gateway_dashboards.dashctl.lint import board_rules as b
 from llm_gateway_dashboards.dashctl.lint import catalog_rules as cr
-from llm_gateway_dashboards.dashctl.lint import counting, emitted, pending, quantile
+from llm_gateway_dashboards.dashctl.lint import counting, emitted, genai, pending, quantile
 from llm_gateway_dashboards.dashctl.lint.model import Finding, Query, iter_panels, queries
 from llm_gateway_dashboards.dashctl.lint.tree import Parsed, parse, walk
 from llm_gateway_dashboards.panels.catalog import Catalog
@@ -47,6 +47,10 @@ RULES = {
     "sdk-error-status": 'SDK errors are status!="success" (status is a free string)',
     "sdk-sum-without": "SDK metrics are aggregated by named labels, not without (exporters add otel_scope_*)",
     "finish-reason": 'finish_reason matchers match the enum spelling too ("FinishReason.STOP")',
+    "genai-attributes": "a GenAI query names the provider label of the build's attribute generation "
+                        "(gen_ai_provider_name: new, gen_ai_system: old)",
+    "genai-unsuffixed": "GenAI duration histograms are read with their unit suffix (_seconds)",
+    "bucket-rate": "rate/increase of a histogram's _bucket series is summed by (le, ...) (or picks one le)",
 }
 
 
@@ -61,6 +65,8 @@ QUERY_RULES: tuple[tuple[str, Callable], ...] = (
     ("build-version", emitted.rule_build_version), ("process-job", emitted.rule_process_job),
     ("sdk-error-status", emitted.rule_sdk_error_status), ("sdk-sum-without", emitted.rule_sdk_sum_without),
     ("finish-reason", emitted.rule_finish_reason),
+    ("genai-attributes", genai.rule_genai_attributes), ("genai-unsuffixed", genai.rule_genai_unsuffixed),
+    ("bucket-rate", genai.rule_bucket_rate),
 )
 
 

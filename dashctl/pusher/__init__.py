@@ -13,7 +13,8 @@ the decision per dashboard, shared by both APIs), `classic.py` (/api), `resource
 
 from __future__ import annotations
 
-import importlib
+import functools
+import inspect
 from collections.abc import Callable
 
 from llm_gateway_dashboards.dashctl.errors import ConfigError
@@ -37,16 +38,17 @@ from llm_gateway_dashboards.dashctl.pusher.report import ACTIONS, PAST, Item, Pu
 from llm_gateway_dashboards.dashctl.pusher.resource import ResourceApi
 
 __all__ = ["ACTIONS", "APIS", "DEFAULT_OWNER", "DEFAULT_WORKERS", "MANAGED_TAG", "PAST", "SCHEMAS", "STAMP", "Item",
-           "PushReport", "Target", "content_hash", "default_v2_emitter", "folder_path", "folder_uid", "push",
+           "PushReport", "Target", "content_hash", "folder_path", "folder_uid", "push",
            "targets", "upload_model"]
 
-NO_V2 = "this build cannot emit v2 yet (no dashctl.compile.to_v2): push v1 (--schema v1)"
-
-
-def default_v2_emitter() -> Callable | None:
-    """`dashctl.compile.to_v2(compiled) -> v2 resource` when this build has it, else None."""
-    module = importlib.import_module("llm_gateway_dashboards.dashctl.compile")
-    return getattr(module, "to_v2", None)
+def _at_version(emitter: Callable, version: str) -> Callable:
+    """The emitter writing the served v2 version's shapes (v2beta1 on Grafana 12, v2 on 13), when
+    it takes `api_version` (ours does); any other emitter as it is."""
+    try:
+        takes = "api_version" in inspect.signature(emitter).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return functools.partial(emitter, api_version=version) if takes else emitter
 
 
 def push(dashboards, client: GrafanaClient, *, force: bool = False, prune: bool = False, dry_run: bool = False,
@@ -58,7 +60,7 @@ def push(dashboards, client: GrafanaClient, *, force: bool = False, prune: bool 
 
     `api`: "auto" (the resource API when the server has it, RES-1; else classic), "classic" or
     "resource". `schema`: "v1" or "v2" (v2 needs the resource API with a v2 version, and `to_v2`:
-    compiled -> v2 resource or spec; default `dashctl.compile.to_v2` when this build has it).
+    compiled -> v2 resource or spec; default `dashctl.compile.to_v2`).
     `namespace`: the resource API's namespace (default from the client's org, RES-5).
     `force` overwrites (and with `prune` deletes) dashboards changed in Grafana since our last push,
     and a v2 dashboard with v1; `prune` deletes dashboards this `owner` pushed earlier that are not
@@ -74,17 +76,20 @@ def push(dashboards, client: GrafanaClient, *, force: bool = False, prune: bool 
         raise ConfigError(f"--api must be one of {', '.join(APIS)}, not {api!r}")
     emitter = None
     if schema == "v2":
-        emitter = to_v2 or default_v2_emitter()
-        if emitter is None:
-            raise ConfigError(NO_V2)
+        if to_v2 is None:
+            from llm_gateway_dashboards.dashctl.compile import to_v2
+        emitter = to_v2
         if api == "classic":
             raise ConfigError("--schema v2 needs the resource API (Grafana 12+): the classic /api writes v1 only")
-    todo = targets(dashboards, emitter)
+    dashboards = list(dashboards)
+    todo = targets(dashboards)  # a bad input is refused before Grafana is asked anything
     found = choose(client, api, org_namespace(client.org_id, explicit=namespace))
-    if schema == "v2" and (not found.resource or found.version("v2") is None):
-        served = ", ".join(found.dashboard_versions) or "no resource API"
-        raise ConfigError(f"--schema v2: {client.url} serves no dashboard.grafana.app v2 ({served}); push v1, or "
-                          f"turn on dynamic dashboards (Grafana 12) / use Grafana 13")
+    if schema == "v2":
+        if not found.resource or found.version("v2") is None:
+            served = ", ".join(found.dashboard_versions) or "no resource API"
+            raise ConfigError(f"--schema v2: {client.url} serves no dashboard.grafana.app v2 ({served}); push v1, "
+                              f"or turn on dynamic dashboards (Grafana 12) / use Grafana 13")
+        todo = targets(dashboards, _at_version(emitter, found.version("v2")))
     backend = ResourceApi(client, found) if found.resource else ClassicApi(client)
     client.log(f"push through the {backend.api} API"
                + (f" ({backend.version(schema)}, namespace {found.namespace})" if found.resource else ""), 1)

@@ -31,6 +31,12 @@ the active scenarios (`scenarios.py`), and each one is emitted the way the emitt
   plano(agent), plano(llm) (span_name "POST <path> <model>", llm_model the provider's dated
   snapshot on 200s, http_status_code the upstream status), plano(outbound); never plano(handoff).
   Config.span_buckets="ns": the bare-number bucket config (bounds 5e-06 ... 0.01 ms).
+- OpenTelemetry GenAI (`genai.py`): apps of both attribute generations at once (gen_ai_provider_name
+  or gen_ai_system, never both on a series), client operation duration (every call; error_type only
+  on failures, no response model then), token usage per call and token type (successful calls only;
+  embeddings have no output), the streaming chunk metrics (new generation, one chunk-recording client),
+  model servers' gen_ai.server.* (TTFT and TPOT on successes only); the outage raises
+  InternalServerError for its provider. Every series exists before the data starts.
 - LLM SDK: decorator calls (status success/error, no finish reason), REST calls (free-string
   status such as "timeout" and "unknown", provider finish reasons such as "end_turn"),
   auto-instrumented calls (service_name="unknown", the dated model name, so no price matches;
@@ -104,6 +110,9 @@ Facts (dimensions; value of total()):
     sdk_cost (service_name, provider, model): value = micro-USD (integers, as added).
     sdk_finish (service_name, provider, model, finish_reason);
     sdk_detection (service_name, kind pii|injection|toxicity); restart (source).
+    genai_call (service, generation new|old, provider, model, operation, stream, error_type "" = success);
+    genai_tokens (generation, provider, model, operation, token_type): value = tokens;
+    genai_server_request (generation, provider, model, error_type).
 Observations (dimensions; unit):
     latency (provider, model, stream, outcome): s, one per real request, end to end.
     upstream_duration (provider, model): s, brightstaff's observations (two per broken stream).
@@ -116,6 +125,9 @@ Observations (dimensions; unit):
     span_duration (service_name, span_name, status_code): ms (the true durations, whatever the buckets).
     sdk_latency (service_name, provider, model): integer ms > 0 (calls over 10 s included);
     sdk_ttft: integer ms; sdk_toxicity_score: 0..1.
+    genai_duration (generation, provider, model, operation, error_type), genai_server_duration (generation,
+        provider, model, error_type), genai_ttfc, genai_tpoc (one per chunk after the first),
+        genai_server_ttft, genai_server_tpot (generation, provider, model): s.
 
 Compatibility: `specs`, `Track`, `_cdf` and metric-level `Effect(metric, match, rate=...)` are the
 previous rate-based simulator (legacy.py), kept because dashctl/rules/cases.py (on main) builds
@@ -123,14 +135,15 @@ its `promtool test rules` input from them; they do not drive any output of this 
 
 Not modelled: bodies over 2 MiB; provider="unknown" (a model id without "/"); error_class timeout
 and parse (unreachable in practice); agents' own LLM calls; session stickiness dispatching a model
-other than the router's pick; the 🚩 span-name suffix; the otel-genai source; the SDK's 5 s scrape
+other than the router's pick; the 🚩 span-name suffix; GenAI histograms on the SDK's default buckets
+(google-genai, openai-agents) and UTF-8 names (Prometheus 2 cannot store them); the SDK's 5 s scrape
 (every source is on the 15 s grid); Envoy cluster stats that exist at 0 before first use (here born
 on first use like brightstaff's). Estimates, not the code: the in-flight gauge (Little's law on the
 time to headers), active_http_calls, the SDK's cost forecast (trailing 15 minutes, band 0.8x-1.3x),
 toxicity scores.
 
-Size (default 2 h, six scenarios): about 2 200 series, 1.0 M samples, 215 MB of OpenMetrics, 3-4 s
-of CPU to simulate, 4-5 s of promtool backfill.
+Size (default 2 h, six scenarios): about 3 200 series, 1.5 M samples, 375 MB of OpenMetrics, 5 s
+of CPU to simulate, about 8 s of promtool backfill.
 """
 
 from .legacy import Spec, Track, _cdf, specs

@@ -9,10 +9,13 @@ from __future__ import annotations
 import attrs
 from attrs.validators import in_
 
+from llm_gateway_dashboards.panels.catalog import OTEL_GENAI
+
 # --- who emits what (scrape labels) ---------------------------------------------------------
-DEFAULT_JOBS = {"brightstaff": "brightstaff", "envoy": "envoy", "spanmetrics": "otel-collector", "llm": "llm-sdk"}
+DEFAULT_JOBS = {"brightstaff": "brightstaff", "envoy": "envoy", "spanmetrics": "otel-collector", "llm": "llm-sdk",
+                "otel-genai": "genai-apps"}
 INSTANCES = {"brightstaff": "brightstaff:9092", "envoy": "envoy:9901", "spanmetrics": "otel-collector:8889",
-             "llm": "llm-app:9464"}
+             "llm": "llm-app:9464", "otel-genai": "genai-app:9464"}
 
 # Exporter versions of opentelemetry-exporter-prometheus the SDK may run with (see Config.sdk_exporter).
 SDK_EXPORTERS = ("0.45b0", "0.46b0", "0.63b0", "0.64b0", "0.66b2")
@@ -65,15 +68,19 @@ BRIGHTSTAFF_PROCESS = frozenset({"process_resident_memory_bytes", "process_virtu
                                  "process_cpu_seconds_total"})
 
 
+# OpenTelemetry GenAI under UTF-8 names (Prometheus >= 3 only): the simulator writes the default translation
+GENAI_UTF8 = frozenset(m.name for m in OTEL_GENAI.metrics if "." in m.name)
+
+
 def absent_by_design(config: Config | None = None) -> frozenset:
     """Catalog metrics with no series from the source the catalog assigns them to: brightstaff 0.4.36
     exports no process_* (the SDK's endpoint does, under its own job), Envoy >= 1.20 only
     `ratelimited_rq`, the SDK names four counters llm_*_1_total with exporter 0.45b0 and llm_*_total
-    with any later one (a catalog may list both spellings)."""
+    with any later one (a catalog may list both spellings); OpenTelemetry GenAI's UTF-8 names."""
     config = config or Config()
     out = LEGACY_RATELIMIT_NAMES | (frozenset() if config.brightstaff_process_metrics else BRIGHTSTAFF_PROCESS)
     suffixed = frozenset(n[: -len("_total")] + "_1_total" for n in SDK_UNIT_ONE)
-    return out | (SDK_UNIT_ONE if config.sdk_unit_suffix else suffixed)
+    return out | GENAI_UTF8 | (SDK_UNIT_ONE if config.sdk_unit_suffix else suffixed)
 
 
 @attrs.frozen
@@ -173,3 +180,56 @@ FINISH_REST = {"anthropic": (("end_turn", 0.85), ("max_tokens", 0.05), ("tool_us
 SDK_DETECTIONS = {"chat-api": (0.01, 0.005, 0.004), "support-bot": (0.03, 0.01, 0.01)}  # pii, injection, toxicity
 SDK_NO_USAGE = 0.05  # auto-instrumented responses without usage (recorded as prompt_tokens=1)
 SDK_TTFT = {"decorator": 0.0, "rest": 0.4, "auto": 0.5}  # share of calls with a TTFT (REST field / stream wrapper)
+
+
+# --- apps instrumented with the OpenTelemetry GenAI conventions (source otel-genai) ------------------
+@attrs.frozen
+class GenAIApp:
+    """One instrumented app (or model server) and the model it calls, as its instrumentation records it.
+
+    generation: "new" writes gen_ai_provider_name, "old" gen_ai_system. snapshot: the response model
+    ("" = the instrumentation records none: google-genai). chunks: the client records the streaming
+    chunk metrics (new generation only; no Python instrumentation does). server: a model server that
+    records gen_ai.server.* (and no client metrics)."""
+
+    service: str
+    generation: str = attrs.field(validator=in_(("new", "old")))
+    provider: str
+    model: str
+    snapshot: str
+    operation: str
+    rate: float  # calls/s
+    stream: float  # share of streaming calls
+    latency: float  # median s
+    prompt: int  # median input tokens
+    completion: int  # median output tokens (0: embeddings, no output)
+    scope: str  # the instrumentation (otel_scope_name)
+    server_address: str = ""
+    chunks: bool = False
+    server: bool = False
+
+
+GENAI_APPS = (
+    GenAIApp("chat-web", "new", "openai", "gpt-4o", "gpt-4o-2024-08-06", "chat", 0.8, 0.7, 1.6, 1200, 250,
+             "opentelemetry.util.genai", "api.openai.com", chunks=True),
+    GenAIApp("agents", "new", "openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "invoke_agent", 0.3, 0.0, 3.0, 2000,
+             300, "opentelemetry.instrumentation.openai_agents"),
+    GenAIApp("support", "new", "anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "chat", 0.5, 0.6, 2.2,
+             2500, 400, "opentelemetry.util.genai", "api.anthropic.com", chunks=True),
+    GenAIApp("search", "new", "openai", "text-embedding-3-small", "text-embedding-3-small", "embeddings", 0.5, 0.0,
+             0.15, 300, 0, "opentelemetry.util.genai", "api.openai.com"),
+    GenAIApp("legacy-chat", "old", "openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", "chat", 0.7, 0.5, 1.0, 800, 200,
+             "opentelemetry.instrumentation.openai_v2", "api.openai.com"),
+    GenAIApp("legacy-support", "old", "anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "chat", 0.3,
+             0.4, 2.4, 2400, 380, "opentelemetry.instrumentation.openai_v2", "api.anthropic.com"),
+    GenAIApp("gemini-app", "old", "gemini", "gemini-2.0-flash", "", "generate_content", 0.4, 0.3, 0.9, 900, 200,
+             "opentelemetry.instrumentation.google_genai"),
+    GenAIApp("model-server", "new", "vllm", "llama3.1-8b", "llama3.1-8b", "chat", 0.4, 0.8, 1.2, 700, 180,
+             "vllm", server=True),
+    GenAIApp("model-server-legacy", "old", "vllm", "llama3.1-8b", "llama3.1-8b", "chat", 0.2, 0.8, 1.3, 700, 180,
+             "vllm", server=True),
+)
+# a failed call's error_type (the exception class) outside an outage; an outage adds InternalServerError
+GENAI_ERROR = 0.01
+GENAI_ERRORS = (("RateLimitError", 0.4), ("APITimeoutError", 0.2), ("InternalServerError", 0.4))
+GENAI_CHUNK_TOKENS = 8  # output tokens per streamed chunk

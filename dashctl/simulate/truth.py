@@ -46,6 +46,11 @@ FACTS = {
     "sdk_finish": ("service_name", "provider", "model", "finish_reason"),
     "sdk_detection": ("service_name", "kind"),  # kind: pii, injection, toxicity
     "restart": ("source",),
+    # OpenTelemetry GenAI: one per client call (error_type "" = success), tokens per call and type, and one
+    # per model-server request; generation: new (gen_ai_provider_name) or old (gen_ai_system)
+    "genai_call": ("service", "generation", "provider", "model", "operation", "stream", "error_type"),
+    "genai_tokens": ("generation", "provider", "model", "operation", "token_type"),
+    "genai_server_request": ("generation", "provider", "model", "error_type"),
 }
 # observation families -> dimensions (values: see the module docstring of dashctl.simulate for units)
 SAMPLES = {
@@ -65,6 +70,12 @@ SAMPLES = {
     "sdk_latency": ("service_name", "provider", "model"),  # ms (integer, > 0), including calls over 10 s
     "sdk_ttft": ("service_name", "provider", "model"),  # ms
     "sdk_toxicity_score": ("service_name", "provider", "model"),  # 0..1
+    "genai_duration": ("generation", "provider", "model", "operation", "error_type"),  # s, every client call
+    "genai_ttfc": ("generation", "provider", "model"),  # s, streaming calls of chunk-recording clients
+    "genai_tpoc": ("generation", "provider", "model"),  # s, one per chunk after the first
+    "genai_server_duration": ("generation", "provider", "model", "error_type"),  # s
+    "genai_server_ttft": ("generation", "provider", "model"),  # s, successful requests
+    "genai_server_tpot": ("generation", "provider", "model"),  # s, successful requests
 }
 FAILED_OUTCOMES = ("4xx", "5xx", "connect", "other", "stream")
 

@@ -15,6 +15,7 @@ from collections import deque
 from llm_gateway_dashboards.panels.catalog import Catalog, default_catalog
 
 from . import traffic as tf
+from .genai import GenAIEmitter
 from .scenarios import SCENARIOS, Effect, Plan
 from .series import Family, Registry
 from .truth import Recorder
@@ -72,6 +73,8 @@ class World:
         self._fact = self._obs = _drop
         self.handlers_seen: set[str] = set()
         self._families()
+        self.genai = GenAIEmitter(self, seed)
+        self._genai_warm = False
         absent = tf.absent_by_design(self.config)
         self.generic = [m for m in self.catalog.metrics if m.name not in self.reg.families and m.name not in absent]
         self._generic_series = [(self._fam(m.name, m.kind, m.source), labels, m)
@@ -164,6 +167,9 @@ class World:
         self._fact, self._obs = (self.truth.add, self.truth.sample) if record else (_drop, _drop)
         if record:
             self.truth.step(t)
+        if not self._genai_warm:
+            self.genai.warm()  # the first (warm-up) step
+            self._genai_warm = True
         if dt and self.plan.restarts(t):
             self.reg.restart("brightstaff")
             self.handlers_seen.clear()
@@ -189,6 +195,10 @@ class World:
                 fx = Effects([e for e in effects if e.matches(provider, model, service)])
                 for _ in range(self._count(rate * fx.rate, dt, t, 40 + k)):
                     self._sdk_call(call, fx)
+            for app in tf.GENAI_APPS:
+                fx = Effects([e for e in effects if e.matches(app.provider, app.model)])
+                for _ in range(self.genai.count(app.rate * fx.rate, dt)):
+                    self.genai.call(app, fx)
         self._gauges(t, dt, headers_time)
         for fam, labels, metric in self._generic_series:
             self._generic(fam, labels, metric, t, dt)

@@ -229,17 +229,24 @@ def _v1_source(version: str, models: list[dict], suppress=frozenset()) -> _Sourc
 
 
 def _v2_source(version: str, docs: list[dict], suppress=frozenset()) -> _Source:
-    resource = docs[0]
-    api_version = str(resource.get("apiVersion", "")).rpartition("/")[2] or "v2"
-    d = _v2_dir(version, api_version)
     src = _Source(suppress)
-    src.add(f'import type {{ Spec, Status }} from "{(d / "index.d.ts").as_posix()}";')
     src.add('import type { Json } from "./prelude";')
-    # a resource as a client sends it: no status (server-owned, RES-13), namespace from the URL
-    src.add("type Resource = { apiVersion: string; kind: \"Dashboard\"; metadata: { name: string;"
-            " namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>;"
-            " annotations?: Record<string, string> }; spec: Json<Spec>; status?: Json<Status> };")
-    src.const("resource", "Resource", resource, _uid_of(resource), "", "")
+    aliases: dict[str, str] = {}
+    for resource in docs:
+        api_version = str(resource.get("apiVersion", "")).rpartition("/")[2] or "v2"
+        if api_version not in aliases:
+            aliases[api_version] = alias = f"S_{re.sub(r'[^A-Za-z0-9]', '_', api_version)}"
+            d = _v2_dir(version, api_version)
+            src.add(f'import type {{ Spec as {alias}_Spec, Status as {alias}_Status }} from '
+                    f'"{(d / "index.d.ts").as_posix()}";')
+            # a resource as a client sends it: no status (server-owned, RES-13), namespace from the URL
+            src.add(f"type {alias} = {{ apiVersion: string; kind: \"Dashboard\"; metadata: {{ name: string;"
+                    " namespace?: string; resourceVersion?: string; generation?: number;"
+                    " labels?: Record<string, string>; annotations?: Record<string, string> };"
+                    f" spec: Json<{alias}_Spec>; status?: Json<{alias}_Status> }};")
+    for n, resource in enumerate(docs):
+        api_version = str(resource.get("apiVersion", "")).rpartition("/")[2] or "v2"
+        src.const(f"resource{n}", aliases[api_version], resource, _uid_of(resource), "", "")
     return src
 
 
@@ -341,10 +348,16 @@ def check_v1_dir(directory: Path, versions=V1_VERSIONS) -> dict[str, list[Findin
 
 def check_v2(file: Path, version: str) -> list[Finding]:
     """Findings of one v2 dashboard resource (dashboard.grafana.app/v2beta1 or v2) against a Grafana line."""
+    return check_v2_docs([json.loads(Path(file).read_text())], version)
+
+
+def check_v2_docs(docs: list[dict], version: str) -> list[Finding]:
+    """Findings of v2 dashboard resources (each named by its metadata.name, unique) against a Grafana line,
+    in one tsc run."""
     ensure_installed()
     if version not in V2_VERSIONS:
         raise SchemaCheckError(f"no published v2 types for Grafana {version}; use one of {V2_VERSIONS}")
-    return _check_rounds(version, [json.loads(Path(file).read_text())], _v2_source)
+    return _check_rounds(version, docs, _v2_source)
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ from llm_gateway_dashboards.panels.catalog import (
 )
 from llm_gateway_dashboards.panels.prices import load_prices
 from llm_gateway_dashboards.panels.settings import Settings
+from values.genai_cases import cases as genai_cases
 from values.harness import Case
 from values.truth import (
     Fn,
@@ -467,6 +468,8 @@ CASES: list[Case] = [
     *on("llm-security-safety-dashboard", "Injection attempts per call by service",
         ratio(facts("sdk_detection", kind="injection"), facts("sdk_call")), ("service_name",)),
 ]
+
+CASES += genai_cases("new")  # the OTel GenAI dashboards under the default settings (old, both: test_otel_genai.py)
 
 # Panels with targets that no case checks, and why (a panel added without a case fails the coverage test).
 NOT_CHECKED: dict[tuple[str, str], str] = {}
