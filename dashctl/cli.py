@@ -99,6 +99,15 @@ def _interrupted(signum, frame):
 
 
 def main(argv=None) -> int:
+    cli_process = signal.getsignal(signal.SIGINT) is _interrupted_while_starting
+    try:
+        return _run(argv)
+    finally:
+        if cli_process:  # the command is over, its exit code decided: Ctrl-C while Python exits changes nothing
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(argv) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:  # the CLI process, not a library call
         signal.signal(signal.SIGINT, _interrupted)  # from here on, Ctrl-C cleans up (see below)
