@@ -310,9 +310,14 @@ def test_ctrl_c_during_the_renames_waits_for_them(tmp_path):
     from llm_gateway_dashboards.dashctl.writer import signals_deferred
 
     done = []
-    with pytest.raises(KeyboardInterrupt):
-        with signals_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.05)  # a signal handled at once would raise here
-            done.append("renamed")
+    # Python's own Ctrl-C handler, also when the suite runs where SIGINT is ignored (a background job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # a signal handled at once would raise here
+                done.append("renamed")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert done == ["renamed"]
