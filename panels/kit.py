@@ -344,8 +344,7 @@ def table(title: str, *targets, unit: str, desc: str, w: int = 24, h: int = 8,
         showHeader=True, filterable=False,
         sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [],
         overrides=overrides, transformations=[{"id": "merge", "options": {}}, organize],
-        extras=Extras(options={"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": [],
-                                                               "countRows": False}}),
+        extras=Extras(options={"cellHeight": "sm"}),  # no footer: hidden by default, gone from Grafana 12's type
     )
 
 

@@ -364,8 +364,7 @@ class _Migration:
         p["type"] = "table"
         p["fieldConfig"] = {"defaults": defaults, "overrides": overrides}
         p["transformations"] = transformations
-        options = {"showHeader": p.get("showHeader", True) is not False, "cellHeight": "sm",
-                   "footer": {"show": False, "reducer": ["sum"], "fields": [], "countRows": False}}
+        options = {"showHeader": p.get("showHeader", True) is not False, "cellHeight": "sm"}
         sort = p.get("sort") or {}
         if sort.get("col") is not None and sort.get("col") >= 0:
             self.note("loss", f"{path}.sort", "sorting by column index (the modern table sorts by field name)")
