@@ -20,7 +20,7 @@ def dashboard(s):
              f"once (cached tokens inside an OpenAI-convention prompt only at the cache-read price; providers "
              f"{', '.join(s.prompt_excludes_cache) or '(none)'} report prompt without them).",
         variables=(v.provider(cost.TOKENS), v.model(cost.TOKENS)), tags=("plano", "llm", "cost"),
-        links=[kit.dashboard_link("Plano", ["plano"])], marks=cost.price_versions(s, prices),
+        links=p.llm_links(), marks=cost.price_versions(s, prices),
         rows=[
             kit.row("Spend",
                     cost.spend_total(s, prices, w=8), cost.spend_rate_now(s, prices, w=8),

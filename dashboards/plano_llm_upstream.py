@@ -14,7 +14,7 @@ def dashboard(s):
              "(status, transport and stream), latency, time to first byte, Envoy's streaming TTFT and token "
              "estimates, tokens and prompt caching.",
         variables=(v.instance(p.BUILD_INFO), v.provider(p.UPSTREAM), v.model(p.UPSTREAM)),
-        tags=("plano", "llm"), links=[kit.dashboard_link("Plano", ["plano"])], marks=[p.restarts(s)],
+        tags=("plano", "llm"), links=p.llm_links(), marks=[p.restarts(s)],
         rows=[
             kit.row("Scorecard", scorecard.scorecard(s, prices)),
             kit.row("Traffic and errors",

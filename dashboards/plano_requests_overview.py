@@ -6,6 +6,7 @@ follow the `spanmetrics_namespace` setting; the rate-limit panel reads every nam
 """
 
 from llm_gateway_dashboards.panels import kit, signals, spans
+from llm_gateway_dashboards.panels import plano as p
 
 
 def dashboard(s):
@@ -13,7 +14,7 @@ def dashboard(s):
         s, uid="plano-requests-overview", title="Plano - Requests Overview", folder=s.plano_folder,
         desc="Plano gateway traffic from its traces (OpenTelemetry collector spanmetrics) and Envoy's "
              "rate limiter: requests per model, agent and service, latency, errors and rate limiting.",
-        tags=("plano", "llm", "observability"), links=[kit.dashboard_link("Plano", ["plano"])],
+        tags=("plano", "llm", "observability"), links=p.llm_links(),
         rows=[
             kit.row("Golden signals", *signals.span_golden_signals(s)),
             kit.row("Requests",

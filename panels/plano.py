@@ -526,3 +526,8 @@ def restarts(s):
     return kit.annotation(
         "brightstaff restarts", q.Bin(">", q.sum_(q.Call("resets", (q.Range(q.sel(HTTP)),))), q.Num(0)),
         "brightstaff restarted (its counters reset)", "HTTP request counters went back to zero", kit.RED)
+
+
+def llm_links() -> list[dict]:
+    """The Plano dropdown, and the OTel GenAI dashboards: where the same LLM request shows in both."""
+    return [kit.dashboard_link("Plano", ["plano"]), kit.dashboard_link("OTel GenAI", ["otel-genai"])]

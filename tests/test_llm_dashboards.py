@@ -322,3 +322,14 @@ def test_units_are_real_and_ratios_and_latencies_have_thresholds(models):
             assert defaults["unit"] != "short", (uid, p["title"])
             if defaults["unit"] in ("percentunit", "s", "ms") and p["type"] != "table":
                 assert len(defaults["thresholds"]["steps"]) >= 2, (uid, p["title"])
+
+
+def test_the_plano_llm_dashboards_link_to_the_otel_genai_ones(models):
+    """Where the same LLM request shows in both (upstream calls, their cost, the overview), a
+    dropdown leads to the OTel GenAI dashboards, and they lead back to Plano's."""
+    for uid in ("plano-llm-upstream", "plano-llm-cost", "plano-requests-overview"):
+        assert ["otel-genai"] in [link["tags"] for link in models[uid]["links"]], uid
+    genai = {uid for uid, m in models.items() if "otel-genai" in m["tags"]}
+    assert len(genai) == 3
+    for uid in genai:
+        assert ["plano"] in [link["tags"] for link in models[uid]["links"]], uid
