@@ -47,26 +47,28 @@ class App:
                 self._settings = load_settings(self.config, overrides=over)
         return self._settings
 
+    def _section(self, name: str, default):
+        """One top-level entry of the settings file (`default` when the file or the entry is absent)."""
+        path = self.config_path
+        if not (self.config or path.exists()):
+            return default
+        from llm_gateway_dashboards.panels.settings import read_toml
+
+        with settings_file_errors(path):
+            return read_toml(path).get(name, default)
+
     def overrides(self):
         """[[overrides]] of the settings file (see dashctl/overrides.py)."""
         from llm_gateway_dashboards.dashctl.overrides import from_toml
-        from llm_gateway_dashboards.panels.settings import read_toml
 
-        path = self.config_path
-        if not (self.config or path.exists()):
-            return []
-        with settings_file_errors(path):
-            return from_toml(read_toml(path).get("overrides", []), str(path))
+        entries = self._section("overrides", [])
+        with settings_file_errors(self.config_path):
+            return from_toml(entries, str(self.config_path))
 
     def discover_packages(self) -> tuple[str, ...]:
         """`[discover] packages = [...]` of the settings file: the consumer's own dashboard packages."""
         path = self.config_path
-        if not (self.config or path.exists()):
-            return ()
-        from llm_gateway_dashboards.panels.settings import read_toml
-
-        with settings_file_errors(path):
-            table = read_toml(path).get("discover", {})
+        table = self._section("discover", {})
         packages = table.get("packages", []) if isinstance(table, dict) else None
         if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages):
             raise ConfigError(f'{path}: [discover] packages must be a list of package names, e.g. ["dashboards"]')

@@ -37,11 +37,15 @@ class DashboardModule:
         return self.name if self.origin == "shipped" else f"{self.name} ({self.origin})"
 
 
-def shipped() -> list[DashboardModule]:
-    pkg = importlib.import_module(SHIPPED_PACKAGE)
-    return [DashboardModule(f"{SHIPPED_PACKAGE}.{m.name}")
+def _public_modules(pkg, origin: str) -> list[DashboardModule]:
+    """The modules of an imported package whose names do not start with `_`, sorted by name."""
+    return [DashboardModule(f"{pkg.__name__}.{m.name}", origin)
             for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
             if not m.name.startswith("_")]
+
+
+def shipped() -> list[DashboardModule]:
+    return _public_modules(importlib.import_module(SHIPPED_PACKAGE), "shipped")
 
 
 def _group_declared() -> bool:
@@ -90,12 +94,7 @@ def from_packages(packages: tuple[str, ...], base: str | None, config: str) -> l
             pkg = importlib.import_module(name)
         except Exception as exc:  # user code
             raise BuildError(f"configured package cannot be imported: {describe(exc)}", dashboard=name) from exc
-        if not hasattr(pkg, "__path__"):
-            out.append(DashboardModule(name, origin))
-            continue
-        out += [DashboardModule(f"{name}.{m.name}", origin)
-                for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
-                if not m.name.startswith("_")]
+        out += _public_modules(pkg, origin) if hasattr(pkg, "__path__") else [DashboardModule(name, origin)]
     return out
 
 
