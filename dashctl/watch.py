@@ -93,6 +93,7 @@ class Watcher:
         self.echo, self.error = echo, error
         self.settings = None
         self.modules: list[discover.DashboardModule] = []
+        self.discover_error: DashctlError | None = None  # why the configured packages are missing, if so
         self.outputs: dict[str, dict] = {}  # module -> uid -> last good Compiled
         self.failing: dict[str, DashctlError] = {}  # module name or uid -> its current error
         self.pending: set[str] = set()  # modules to reload again on the next change (their reload failed)
@@ -294,12 +295,23 @@ class Watcher:
             raise BuildError(f"module {name}: import failed: {discover.describe(exc)}") from exc
 
     def _all_modules(self) -> list:
-        """Every dashboard module, the configured packages of the settings file included (when that
-        file cannot be read, its error is reported by the settings load that follows)."""
+        """Every dashboard module, the configured packages of the settings file included. When those
+        cannot be found (the file unreadable, a bad [discover] table), the others, and the error
+        is kept in `discover_error` for the cycle to report after the settings load."""
+        self.discover_error = None
         try:
             return self.app.modules(self.extra)
-        except DashctlError:
+        except DashctlError as exc:
+            self.discover_error = exc
             return discover.all_modules(self.extra)
+
+    def _settings_or_error(self) -> DashctlError | None:
+        """Read the settings again; the error of that, or of finding the modules, or None."""
+        try:
+            self._load_settings()
+        except DashctlError as exc:
+            return exc
+        return self.discover_error
 
     def _load_settings(self):
         self.app._settings = None  # the App caches them: read the file again
@@ -311,9 +323,8 @@ class Watcher:
         """The first full build (importing everything) and write."""
         t0 = time.perf_counter()
         self.modules = self._all_modules()
-        try:
-            self._load_settings()
-        except DashctlError as exc:
+        exc = self._settings_or_error()
+        if exc is not None:
             return self._report(Cycle("broken", errors=(exc,), seconds=time.perf_counter() - t0))
         cycle = self._build_and_write("start", self.modules, set(), [], t0)
         self._reload_order(set(), self._project())  # read the imports now: the first change is fast
@@ -362,9 +373,8 @@ class Watcher:
         self.pending = failed
         full = full or bool(self._hooked())
         if full:
-            try:
-                self._load_settings()
-            except DashctlError as exc:
+            exc = self._settings_or_error()
+            if exc is not None:
                 return self._report(Cycle("broken", ("settings",), errors=tuple(errors) + (exc,),
                                           seconds=time.perf_counter() - t0))
             targets = [m for m in self.modules if m.name not in failed]

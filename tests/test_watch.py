@@ -323,3 +323,18 @@ def test_the_settings_file_and_the_price_file_are_watched(tmp_path):
         assert b"2.75" in cost.read_bytes()
     finally:
         assert w.stop() == 0
+
+
+def test_a_bad_discover_table_is_reported_by_watch_and_fixing_it_builds(tmp_path):
+    """`[discover] packages` that cannot be used is one error of the cycle, as `build` says it,
+    not a silent fall-back to the other dashboards; fixing the file builds again."""
+    cfg = tmp_path / "dashctl.toml"
+    cfg.write_text('[discover]\npackages = "dashboards"\n')
+    errors: list[str] = []
+    with Watcher(App(config=str(cfg)), tmp_path / "out", echo=lambda _: None, error=errors.append) as w:
+        start = w.start()
+        assert [e.one_line() for e in start.errors] == [
+            f'{cfg}: [discover] packages must be a list of package names, e.g. ["dashboards"]']
+        cfg.write_text("[discover]\npackages = []\n")
+        cycle = w.changed([cfg])
+        assert cycle.errors == () and cycle.dashboards == 14
